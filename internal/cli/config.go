@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/volact/volact/internal/hresult"
+)
+
+// bindConfig fills every flag the user did not set from, in order, the
+// VOLACT_<FLAG> environment variable and the config file. Precedence is
+// flag > env > config file > default (design §8). Typed option structs stay
+// the single source of truth; nothing reads viper afterwards.
+func bindConfig(cmd *cobra.Command, f *Factory) error {
+	// viper reads the config file; the environment is read through
+	// f.Getenv so that tests can inject it.
+	v := viper.New()
+	cfg := f.Opts.Config
+	if cfg == "" {
+		cfg = f.Getenv("VOLACT_CONFIG")
+	}
+	if cfg != "" {
+		v.SetConfigFile(cfg)
+	} else {
+		v.SetConfigName("config")
+		for _, d := range configDirs() {
+			v.AddConfigPath(d)
+		}
+	}
+	if err := v.ReadInConfig(); err != nil {
+		if !errors.As(err, new(viper.ConfigFileNotFoundError)) {
+			return hresult.Wrap(hresult.InvalidArg, err, "cannot read config file").
+				WithHint("fix the file or point --config / VOLACT_CONFIG at another one").WithExit(hresult.ExitInvalid)
+		}
+	}
+	var errs []error
+	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+		if fl.Changed || fl.Name == "legacy" || fl.Name == "help" || fl.Name == "config" {
+			return
+		}
+		val, from := "", ""
+		env := "VOLACT_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		if s := f.Getenv(env); s != "" {
+			val, from = s, env
+		} else if v.InConfig(fl.Name) {
+			val, from = v.GetString(fl.Name), "config file "+v.ConfigFileUsed()
+		} else {
+			return
+		}
+		if err := cmd.Flags().Set(fl.Name, val); err != nil {
+			errs = append(errs, invalidf("%s: invalid value %q for --%s: %v", from, val, fl.Name, err))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// configDirs lists where volact looks for config.{yaml,json,toml} when no
+// --config is given: the user's config dir, then the system one.
+func configDirs() []string {
+	var dirs []string
+	if d, err := os.UserConfigDir(); err == nil {
+		dirs = append(dirs, filepath.Join(d, "volact"))
+	}
+	return append(dirs, systemConfigDir)
+}
+
+// flagErr wraps cobra's flag parse errors as usage errors (exit 2).
+func flagErr(_ *cobra.Command, err error) error {
+	return &usageError{fmt.Errorf("%w", err)}
+}

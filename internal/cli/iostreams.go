@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"bytes"
+	"io"
+	"os"
+
+	"github.com/fatih/color"
+	"github.com/mattn/go-isatty"
+)
+
+// IOStreams holds the command's input and output streams and decides, once,
+// whether output is a terminal and whether colour is on.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	stdoutTTY bool
+	noColor   bool // --no-color or NO_COLOR
+	// CRLF makes legacy (ospp/slmgr) text end lines with \r\n, as on Windows.
+	CRLF bool
+}
+
+// System returns streams bound to the process's stdin, stdout and stderr.
+func System() *IOStreams {
+	tty := isatty.IsTerminal(os.Stdout.Fd()) || isatty.IsCygwinTerminal(os.Stdout.Fd())
+	return &IOStreams{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		stdoutTTY: tty,
+		noColor:   os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb",
+		CRLF:      lineEndCRLF,
+	}
+}
+
+// TestStreams returns streams backed by buffers, not a terminal, colour off.
+func TestStreams() (ios *IOStreams, in, out, errOut *bytes.Buffer) {
+	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
+}
+
+// IsStdoutTTY reports whether stdout is a terminal.
+func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+
+// SetStdoutTTY overrides terminal detection (tests).
+func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
+
+// DisableColor turns colour off (--no-color).
+func (s *IOStreams) DisableColor() { s.noColor = true }
+
+// ColorEnabled reports whether output may use colour: only on a terminal,
+// and never with NO_COLOR or --no-color.
+func (s *IOStreams) ColorEnabled() bool { return s.stdoutTTY && !s.noColor }
+
+// ColorScheme is the small palette the human output uses.
+type ColorScheme struct {
+	Green, Red, Yellow, Bold *color.Color
+}
+
+// ColorScheme returns colours that honour ColorEnabled regardless of
+// fatih/color's global switch (which only looks at os.Stdout).
+func (s *IOStreams) ColorScheme() *ColorScheme {
+	mk := func(a ...color.Attribute) *color.Color {
+		c := color.New(a...)
+		if s.ColorEnabled() {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c
+	}
+	return &ColorScheme{
+		Green: mk(color.FgGreen), Red: mk(color.FgRed),
+		Yellow: mk(color.FgYellow), Bold: mk(color.Bold),
+	}
+}

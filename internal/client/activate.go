@@ -1,0 +1,173 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/volact/volact/internal/catalog"
+	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/license"
+	"github.com/volact/volact/internal/protocol"
+)
+
+// ActOptions select what Activate does.
+type ActOptions struct {
+	SKU   string // only this product; "" = every product with a key
+	IfDue bool   // contact nobody unless the schedule says an attempt is due
+}
+
+// Result is the outcome of activating one product (act --json).
+type Result struct {
+	SKU          string    `json:"sku"`
+	Name         string    `json:"name"`
+	Status       string    `json:"status"` // license status after the attempt
+	Code         string    `json:"code"`   // 0x00000000 on success
+	Message      string    `json:"message"`
+	CurrentCount int       `json:"current_count"` // KMS count; -1 unknown
+	Skipped      bool      `json:"skipped,omitempty"`
+	Host         string    `json:"host,omitempty"`
+	Attempts     []Attempt `json:"attempts,omitempty"` // KMS hosts tried, in order
+	NextAttempt  string    `json:"next_attempt_at,omitempty"`
+}
+
+// Attempt is one host tried during a KMS activation and what it answered.
+type Attempt struct {
+	Host   string `json:"host"`
+	Source string `json:"source"` // pinned, cached, srv
+	Result string `json:"result"`
+}
+
+// outcome is what one product's activation attempt produced, before it is
+// applied to the store.
+type outcome struct {
+	env       *protocol.Envelope
+	grant     protocol.Grant
+	err       error
+	host      string // host:port that answered
+	source    string // pinned, cached, srv
+	count     int    // KMS current count; -1 unknown
+	intervals *license.Intervals
+	attempts  []Attempt
+}
+
+// Activate activates every product with a key (or o.SKU): MAK and retail
+// keys against the activation service, KMS client keys against a KMS host.
+// The network is used without holding the store lock; the results are then
+// applied under it. The returned error is the first failure.
+func (c *Client) Activate(ctx context.Context, o ActOptions) ([]Result, error) {
+	st, cat, err := c.load()
+	if err != nil {
+		return nil, err
+	}
+	now, _ := c.clock(st)
+	type job struct {
+		p    Installed
+		prod catalog.Product
+	}
+	var jobs []job
+	for _, sku := range sortedSKUs(st) {
+		p := st.Products[sku]
+		if p.PartialKey == "" || (o.SKU != "" && o.SKU != sku) {
+			continue
+		}
+		prod, ok := cat.Product(sku)
+		if !ok {
+			continue
+		}
+		jobs = append(jobs, job{*p, prod})
+	}
+	if len(jobs) == 0 {
+		if o.SKU != "" {
+			return nil, hresult.Newf(hresult.KeyNotInstalled, "no product key is installed for %s", o.SKU)
+		}
+		return nil, hresult.New(hresult.KeyNotInstalled, "no product key is installed").
+			WithHint("install one first: volact inpkey KEY")
+	}
+	results := make([]Result, len(jobs))
+	outs := make([]*outcome, len(jobs))
+	for i, j := range jobs {
+		results[i] = Result{SKU: j.p.SKU, Name: j.p.Name, CurrentCount: j.p.CurrentCount}
+		if o.IfDue {
+			if due, at := license.NextAttempt(j.p.Product, now); !due {
+				results[i].Skipped = true
+				results[i].Code = hresult.OK.String()
+				results[i].Message = "not due: next attempt " + at.UTC().Format(time.RFC3339)
+				results[i].NextAttempt = at.UTC().Format(time.RFC3339)
+				results[i].Status = license.Evaluate(j.p.Product, policy(j.prod), now, c.opts.HardwareID).Status.String()
+				continue
+			}
+		}
+		var out outcome
+		switch j.p.Channel {
+		case license.KMSClient:
+			out = c.activateKMS(ctx, j.p, j.prod, st.Settings, now)
+		default:
+			out = c.activateMAK(ctx, j.p, j.prod, now)
+		}
+		outs[i] = &out
+	}
+	skus := make([]string, len(jobs))
+	for i, j := range jobs {
+		skus[i] = j.p.SKU
+	}
+	if err := c.applyOutcomes(skus, outs, results, cat); err != nil {
+		return results, err
+	}
+	for i := range results {
+		if outs[i] != nil && outs[i].err != nil {
+			return results, outs[i].err
+		}
+	}
+	return results, nil
+}
+
+// applyOutcomes records each attempt in the store under the lock and fills
+// the results.
+func (c *Client) applyOutcomes(skus []string, outs []*outcome, results []Result, cat *catalog.Catalog) error {
+	return c.update(func(st *State, _ *catalog.Catalog, now time.Time) error {
+		for i, sku := range skus {
+			o := outs[i]
+			p := st.Products[sku]
+			if o == nil || p == nil {
+				continue
+			}
+			r := &results[i]
+			r.Host, r.Attempts, r.CurrentCount = o.host, o.attempts, o.count
+			if o.err != nil {
+				e := hresult.From(o.err)
+				r.CurrentCount = e.CurrentCount
+				if r.CurrentCount < 0 {
+					r.CurrentCount = o.count
+				}
+				p.Product = license.RecordFailure(p.Product, uint32(e.Code), now, o.intervals)
+				if r.CurrentCount >= 0 {
+					p.CurrentCount = r.CurrentCount
+				}
+				r.Code, r.Message = e.Code.String(), e.Error()
+				st.record(now, sku, "act", e.Code, e.Error(), o.host)
+			} else {
+				p.Product = license.ApplyGrant(p.Product, grantOf(o.grant), o.intervals, now)
+				p.Envelope = o.env
+				if o.count >= 0 {
+					p.CurrentCount = o.count
+				}
+				if o.host != "" {
+					p.Host, p.HostSource = o.host, o.source
+					if !st.Settings.HostCachingDisabled && p.Channel == license.KMSClient {
+						st.Settings.CachedHost = o.host
+					}
+				}
+				r.Code, r.Message = hresult.OK.String(), "product activated successfully"
+				st.record(now, sku, "act", hresult.OK, fmt.Sprintf("activated (%s)", o.grant.Kind), o.host)
+			}
+			prod, _ := cat.Product(sku)
+			e := license.Evaluate(p.Product, policy(prod), now, c.opts.HardwareID)
+			r.Status = e.Status.String()
+			if !e.NextAttemptAt.IsZero() {
+				r.NextAttempt = e.NextAttemptAt.UTC().Format(time.RFC3339)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,156 @@
+// Package client is the activation client: it keeps this machine's product
+// keys and grants in the store, evaluates their state with the licensing
+// core, and activates them against an activation service or a KMS host.
+//
+// The verbs in internal/cli call it, and so can a vendor's own Go program.
+package client
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/volact/volact/internal/catalog"
+	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/license"
+	"github.com/volact/volact/internal/store"
+)
+
+// Options configure a Client.
+type Options struct {
+	StoreDir    string           // client store directory
+	CatalogPath string           // explicit catalog file; "" = the one installed in StoreDir
+	Now         func() time.Time // the clock (system time plus any offset)
+	HardwareID  string           // this machine's hardware id
+	ServiceURL  string           // activation service base URL
+	DNSServer   string           // DNS server host:port for SRV discovery; "" = system
+	HTTP        *http.Client     // nil = a client with short timeouts
+	NewID       func() string    // CMID generator; nil = random UUID
+}
+
+// Client performs the client verbs on one store.
+type Client struct {
+	opts  Options
+	store *store.Store
+	cat   *catalog.Catalog
+}
+
+// CatalogFile is the name of the installed catalog inside the store dir.
+const CatalogFile = "catalog.json"
+
+// New returns a Client. It does no I/O.
+func New(o Options) *Client {
+	if o.NewID == nil {
+		o.NewID = newUUID
+	}
+	return &Client{opts: o, store: store.New(o.StoreDir)}
+}
+
+// StoreDir returns the store directory.
+func (c *Client) StoreDir() string { return c.opts.StoreDir }
+
+// Catalog loads the catalog: the explicit file if one was given, else the
+// one installed in the store. The result is cached.
+func (c *Client) Catalog() (*catalog.Catalog, error) {
+	if c.cat != nil {
+		return c.cat, nil
+	}
+	path := c.opts.CatalogPath
+	explicit := path != ""
+	if !explicit {
+		path = filepath.Join(c.opts.StoreDir, CatalogFile)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && !explicit {
+			return nil, hresult.New(hresult.NoCatalog, "no product catalog is installed in "+c.opts.StoreDir).
+				WithHint("install the catalog your activation service publishes: volact catalog install FILE")
+		}
+		return nil, hresult.Wrap(hresult.CatalogInvalid, err, "cannot read catalog "+path)
+	}
+	cat, err := catalog.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	if explicit {
+		// A catalog given on the command line must come from the same root
+		// as the installed one, if there is one.
+		if pinned, err := c.installedRoot(); err == nil && pinned != nil {
+			if err := cat.CheckPinned(pinned); err != nil {
+				return nil, err
+			}
+		}
+	}
+	c.cat = cat
+	return cat, nil
+}
+
+func (c *Client) installedRoot() (ed25519.PublicKey, error) {
+	data, err := os.ReadFile(filepath.Join(c.opts.StoreDir, CatalogFile))
+	if err != nil {
+		return nil, err
+	}
+	cat, err := catalog.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	return cat.Root(), nil
+}
+
+// policy returns the licensing rules of a catalog product.
+func policy(p catalog.Product) license.Policy {
+	return license.Policy{
+		GraceDays:       int(p.Grace() / (24 * time.Hour)),
+		OOTGraceDays:    int(p.OOTGrace() / (24 * time.Hour)),
+		KMSValidityDays: int(p.KMSValidity() / (24 * time.Hour)),
+		RearmLimit:      p.Rearms(),
+	}
+}
+
+// clock returns the trusted time for this invocation given the store's
+// high-water mark.
+func (c *Client) clock(st *State) (now time.Time, rolledBack bool) {
+	eff, hw, rb := license.TrustedNow(st.TrustedTime, c.opts.Now().UTC())
+	st.TrustedTime = hw
+	return eff, rb
+}
+
+// load reads the state without the lock and verifies it.
+func (c *Client) load() (*State, *catalog.Catalog, error) {
+	cat, err := c.Catalog()
+	if err != nil {
+		return nil, nil, err
+	}
+	st := &State{}
+	if _, err := c.store.View(st); err != nil {
+		return nil, nil, err
+	}
+	if err := st.verify(cat.Root(), c.opts.Now(), c.store.Path()); err != nil {
+		return nil, nil, err
+	}
+	return st, cat, nil
+}
+
+// update runs fn on the verified state under the store lock and saves it
+// if fn succeeds. now is the trusted time.
+func (c *Client) update(fn func(st *State, cat *catalog.Catalog, now time.Time) error) error {
+	cat, err := c.Catalog()
+	if err != nil {
+		return err
+	}
+	st := &State{}
+	return c.store.Update(st, func(bool) error {
+		if st.Products == nil {
+			st.Products = map[string]*Installed{}
+		}
+		if err := st.verify(cat.Root(), c.opts.Now(), c.store.Path()); err != nil {
+			return err
+		}
+		now, _ := c.clock(st)
+		return fn(st, cat, now)
+	})
+}

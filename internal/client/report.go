@@ -1,0 +1,98 @@
+package client
+
+import (
+	"sort"
+	"time"
+
+	"github.com/volact/volact/internal/catalog"
+	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/license"
+)
+
+// Status returns every installed product's status; with all, catalog
+// products without a key are listed too. It reads the store without taking
+// the lock and writes nothing.
+func (c *Client) Status(all bool) (*Report, error) {
+	st, cat, err := c.load()
+	if err != nil {
+		return nil, err
+	}
+	now, rolledBack := c.clock(st)
+	r := &Report{TrustedTime: st.TrustedTime, ClockRolledBack: rolledBack, Products: []ProductStatus{}}
+	for _, prod := range cat.Products {
+		p := st.Products[prod.SKU]
+		if p == nil || p.PartialKey == "" {
+			if !all {
+				continue
+			}
+			if p == nil {
+				p = &Installed{Product: license.Product{SKU: prod.SKU, Name: prod.Name}, CurrentCount: -1}
+			}
+		}
+		r.Products = append(r.Products, c.productStatus(*p, prod, st.Settings, now))
+	}
+	sort.SliceStable(r.Products, func(i, j int) bool { return r.Products[i].SKU < r.Products[j].SKU })
+	return r, nil
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// productStatus evaluates one product at now.
+func (c *Client) productStatus(p Installed, prod catalog.Product, set Settings, now time.Time) ProductStatus {
+	e := license.Evaluate(p.Product, policy(prod), now, c.opts.HardwareID)
+	ps := ProductStatus{
+		SKU: prod.SKU, Name: prod.Name, Channel: string(p.Channel),
+		Status: e.Status.String(), StatusCode: int(e.Status),
+		PartialKey:           p.PartialKey,
+		GraceRemainingMinutes: license.Minutes(e.GraceRemaining),
+		GraceExpiresAt:       timePtr(e.GraceExpiresAt),
+		ActivationExpiresAt:  timePtr(e.ActivationExpiresAt),
+		Permanent:            e.Permanent,
+		ReducedFunctionality: e.ReducedFunctionality,
+		RearmRemaining:       e.RearmRemaining,
+		GraceRemaining:       e.GraceRemaining,
+		StatusToken:          e.Status.OsppToken(),
+		StatusText:           e.Status.SlmgrText(),
+		ProductID:            prod.ID,
+	}
+	if !e.ActivationExpiresAt.IsZero() {
+		ps.ActivationRemaining = e.ActivationExpiresAt.Sub(now)
+	}
+	if p.Channel != "" {
+		ps.ChannelDescription = p.Channel.Description()
+	}
+	if e.Reason != 0 {
+		code := hresult.Code(e.Reason)
+		ps.Reason, ps.ReasonText = code.String(), code.Text()
+	}
+	if p.Channel == license.KMSClient {
+		iv := p.EffectiveIntervals()
+		k := &KMSStatus{
+			ActivationIntervalMinutes: iv.Activation, RenewalIntervalMinutes: iv.Renewal,
+			HostCaching: !set.HostCachingDisabled, CMID: p.CMID, CurrentCount: p.CurrentCount,
+			NextAttemptAt: timePtr(e.NextAttemptAt),
+		}
+		k.Host, k.Port, k.Source = displayHost(p, set)
+		ps.KMS = k
+	}
+	return ps
+}
+
+// displayHost is the KMS host a status shows: the pinned one, else the one
+// that answered last.
+func displayHost(p Installed, set Settings) (host string, port int, source string) {
+	if set.KMSHost != "" {
+		return set.KMSHost, set.Port(), "pinned"
+	}
+	if p.Host != "" {
+		h, prt := splitHostPort(p.Host)
+		return h, prt, p.HostSource
+	}
+	return "", 0, ""
+}

@@ -1,0 +1,120 @@
+package client
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/volact/volact/internal/catalog"
+)
+
+// splitHostPort splits "host:port"; a missing or bad port gives the default.
+func splitHostPort(hp string) (string, int) {
+	h, p, err := net.SplitHostPort(hp)
+	if err != nil {
+		return strings.Trim(hp, "[]"), DefaultKMSPort
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil {
+		return h, DefaultKMSPort
+	}
+	return h, n
+}
+
+// ParseHostPort reads HOST, HOST:PORT, [IPv6] or [IPv6]:PORT. Port 0 means
+// none was given.
+func ParseHostPort(s string) (host string, port int, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", 0, invalidArg("KMS host name is empty")
+	}
+	host = s
+	if strings.HasPrefix(s, "[") || strings.Count(s, ":") == 1 {
+		h, p, splitErr := net.SplitHostPort(s)
+		if splitErr == nil {
+			host = h
+			if port, err = ParsePort(p); err != nil {
+				return "", 0, err
+			}
+		} else if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+			host = s[1 : len(s)-1]
+		} else {
+			return "", 0, invalidArg("KMS host " + strconv.Quote(s) + " is not HOST or HOST:PORT")
+		}
+	}
+	if host == "" || strings.ContainsAny(host, " /\\@") {
+		return "", 0, invalidArg("KMS host name " + strconv.Quote(host) + " is not valid")
+	}
+	return host, port, nil
+}
+
+// ParsePort reads a TCP port 1..65535.
+func ParsePort(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 || n > 65535 {
+		return 0, invalidArg("port " + strconv.Quote(s) + " is not a number from 1 to 65535")
+	}
+	return n, nil
+}
+
+// ParseBool reads TRUE/FALSE in any case, as /cachst:TRUE does.
+func ParseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes", "on", "enable", "enabled":
+		return true, nil
+	case "false", "0", "no", "off", "disable", "disabled":
+		return false, nil
+	}
+	return false, invalidArg("value " + strconv.Quote(s) + " is not TRUE or FALSE")
+}
+
+// Configure changes the KMS client settings with fn and saves them.
+func (c *Client) Configure(fn func(*Settings) error) (Settings, error) {
+	var out Settings
+	err := c.update(func(st *State, _ *catalog.Catalog, _ time.Time) error {
+		if err := fn(&st.Settings); err != nil {
+			return err
+		}
+		out = st.Settings
+		return nil
+	})
+	return out, err
+}
+
+// Settings returns the KMS client settings without changing anything.
+func (c *Client) Settings() (Settings, error) {
+	st, _, err := c.load()
+	if err != nil {
+		return Settings{}, err
+	}
+	return st.Settings, nil
+}
+
+// History returns the recorded attempts, oldest first.
+func (c *Client) History() ([]HistoryEntry, error) {
+	st, _, err := c.load()
+	if err != nil {
+		return nil, err
+	}
+	if st.History == nil {
+		return []HistoryEntry{}, nil
+	}
+	return st.History, nil
+}
+
+// CMIDs returns each installed product's client machine id by SKU.
+func (c *Client) CMIDs() (map[string]string, error) {
+	st, _, err := c.load()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for sku, p := range st.Products {
+		if p.CMID != "" {
+			out[sku] = p.CMID
+		}
+	}
+	return out, nil
+}
+

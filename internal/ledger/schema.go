@@ -1,0 +1,83 @@
+package ledger
+
+import (
+	"context"
+	"time"
+
+	"github.com/volact/volact/internal/hresult"
+)
+
+// migrations[i] brings the schema from version i to version i+1. Never edit
+// a released migration; append a new one. Statements are portable between
+// SQLite and PostgreSQL; times are RFC 3339 text in UTC.
+var migrations = [][]string{
+	{ // 1: keys, MAK activations, host-key activations
+		`CREATE TABLE keys (
+			id         TEXT PRIMARY KEY,
+			last5      TEXT NOT NULL,
+			sku        TEXT NOT NULL,
+			type       TEXT NOT NULL,
+			lim        INTEGER NOT NULL,
+			used       INTEGER NOT NULL DEFAULT 0,
+			blocked    BOOLEAN NOT NULL DEFAULT FALSE,
+			created_at TEXT NOT NULL,
+			blocked_at TEXT
+		)`,
+		`CREATE TABLE activations (
+			key_id       TEXT NOT NULL REFERENCES keys (id),
+			install_id   TEXT NOT NULL,
+			activated_at TEXT NOT NULL,
+			PRIMARY KEY (key_id, install_id)
+		)`,
+		`CREATE TABLE host_activations (
+			key_id   TEXT NOT NULL REFERENCES keys (id),
+			host_id  TEXT NOT NULL,
+			count    INTEGER NOT NULL,
+			first_at TEXT NOT NULL,
+			last_at  TEXT NOT NULL,
+			PRIMARY KEY (key_id, host_id)
+		)`,
+	},
+}
+
+// migrate applies the missing migrations in one transaction. On PostgreSQL
+// an advisory lock makes replicas that start at once take turns; the later
+// ones find nothing to do.
+func (l *Ledger) migrate(ctx context.Context) error {
+	return l.tx(ctx, "migrate schema", func(q querier) error {
+		if lock := l.b.migrationLock(); lock != "" {
+			if _, err := q.exec(ctx, lock); err != nil {
+				return err
+			}
+		}
+		if _, err := q.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+			version    INTEGER PRIMARY KEY,
+			applied_at TEXT NOT NULL
+		)`); err != nil {
+			return err
+		}
+		var have int
+		if err := q.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&have); err != nil {
+			return err
+		}
+		if have > len(migrations) {
+			return hresult.Newf(hresult.ServiceFailure,
+				"database schema version %d is newer than this volact understands (%d)", have, len(migrations)).
+				WithHint("upgrade volact on this replica")
+		}
+		for v := have + 1; v <= len(migrations); v++ {
+			for _, stmt := range migrations[v-1] {
+				if _, err := q.exec(ctx, stmt); err != nil {
+					return err
+				}
+			}
+			if _, err := q.exec(ctx, `INSERT INTO schema_version (version, applied_at) VALUES ($1, CAST(CURRENT_TIMESTAMP AS TEXT))`, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// stamp formats t for the database.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
