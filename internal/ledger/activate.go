@@ -39,7 +39,10 @@ func (l *Ledger) ActivateMAK(ctx context.Context, k KeyRef, installID string, no
 	if err := k.check(TypeMAK); err != nil {
 		return ActivateResult{}, err
 	}
-	if installID == "" {
+	switch {
+	case k.Limit <= 0:
+		return ActivateResult{}, hresult.Newf(hresult.InvalidArg, "MAK ...%s has no activation limit", k.Last5)
+	case installID == "":
 		return ActivateResult{}, hresult.New(hresult.InvalidArg, "installation id is empty")
 	}
 	var res ActivateResult
@@ -50,10 +53,10 @@ func (l *Ledger) ActivateMAK(ctx context.Context, k KeyRef, installID string, no
 		}
 		res = ActivateResult{Used: st.used, Limit: st.lim}
 		switch {
-		case st.typ != k.Type:
-			return wrongTypeErr(k, st.typ)
 		case st.blocked:
 			return blockedErr(k)
+		case st.typ != k.Type:
+			return wrongTypeErr(k, st.typ)
 		}
 		var seen int
 		if err := q.queryRow(ctx, `SELECT COUNT(*) FROM activations WHERE key_id = $1 AND install_id = $2`,
@@ -107,10 +110,10 @@ func (l *Ledger) ActivateHost(ctx context.Context, k KeyRef, hostID string, now 
 			return err
 		}
 		switch {
-		case st.typ != k.Type:
-			return wrongTypeErr(k, st.typ)
 		case st.blocked:
 			return blockedErr(k)
+		case st.typ != k.Type:
+			return wrongTypeErr(k, st.typ)
 		}
 		var count int
 		err = q.queryRow(ctx, `SELECT count FROM host_activations WHERE key_id = $1 AND host_id = $2`,
@@ -147,11 +150,11 @@ func (l *Ledger) ActivateHost(ctx context.Context, k KeyRef, hostID string, now 
 }
 
 // Block blocks key k: every later activation with it is refused with
-// hresult.KeyBlocked. A key can be blocked before its first use. Blocking a
-// blocked key changes nothing.
+// hresult.KeyBlocked. A key can be blocked before its first use (its row
+// is then created from k). Blocking a blocked key changes nothing.
 func (l *Ledger) Block(ctx context.Context, k KeyRef, now time.Time) error {
-	if k.ID == "" {
-		return hresult.New(hresult.InvalidArg, "key id is empty")
+	if err := k.check(k.Type); err != nil {
+		return err
 	}
 	return l.tx(ctx, "block key", func(q querier) error {
 		if _, err := l.lockKey(ctx, q, k, now); err != nil {

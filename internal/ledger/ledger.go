@@ -182,11 +182,12 @@ func (l *Ledger) tx(ctx context.Context, op string, fn func(querier) error) erro
 
 // dbErr turns a database failure into hresult.ServiceFailure.
 func (l *Ledger) dbErr(op string, err error) error {
-	return hresult.Wrap(hresult.ServiceFailure, err, op+": "+l.b.name()+" database failure").
+	return hresult.Wrap(hresult.ServiceFailure, redacted{err: err}, op+": "+l.b.name()+" database failure").
 		WithHint("check that the database is running, reachable and not full; the request can be retried")
 }
 
-// redacted hides a secret (a password) in a wrapped error's text.
+// redacted hides a secret (a password) in a wrapped error's text and
+// folds a multi-line text (pgx lists each address it tried) into one line.
 type redacted struct {
 	err    error
 	secret string
@@ -197,7 +198,11 @@ func (r redacted) Error() string {
 	if r.secret != "" {
 		s = strings.ReplaceAll(s, r.secret, "xxxxx")
 	}
-	return s
+	lines := strings.Split(s, "\n")
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+	return strings.Join(lines, " ")
 }
 
 func (r redacted) Unwrap() error { return r.err }
@@ -223,10 +228,10 @@ func (k KeyRef) check(want string) error {
 	switch {
 	case k.ID == "":
 		return hresult.New(hresult.InvalidArg, "key id is empty")
+	case k.Type != TypeMAK && k.Type != TypeKMSHost:
+		return hresult.Newf(hresult.InvalidArg, "key ...%s has unknown type %q", k.Last5, k.Type)
 	case k.Type != want:
 		return hresult.Newf(hresult.InvalidArg, "key ...%s has type %q, want %q", k.Last5, k.Type, want)
-	case want == TypeMAK && k.Limit <= 0:
-		return hresult.Newf(hresult.InvalidArg, "MAK ...%s has no activation limit", k.Last5)
 	}
 	return nil
 }

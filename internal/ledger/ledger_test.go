@@ -168,6 +168,7 @@ func TestInvalidInput(t *testing.T) {
 			{"empty host", func() error { _, err := l.ActivateHost(ctx, hostKey("key-in004"), "", now); return err }, hresult.InvalidArg},
 			{"MAK row used as host key", func() error { _, err := l.ActivateHost(ctx, hostKey("key-typ01"), "kms", now); return err }, hresult.BadRequest},
 			{"empty id", func() error { return l.Block(ctx, KeyRef{}, now) }, hresult.InvalidArg},
+			{"unknown type", func() error { return l.Block(ctx, KeyRef{ID: "key-in005", Type: "retail"}, now) }, hresult.InvalidArg},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) { wantErr(t, c.call(), c.code, "") })
@@ -230,6 +231,9 @@ func TestOpenFailures(t *testing.T) {
 			wantErr(t, err, c.code, c.msg)
 			if strings.Contains(err.Error(), "s3cret-pw") {
 				t.Fatalf("error shows the password: %v", err)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error is not one line: %q", err)
 			}
 			if d := time.Since(start); d > 3*time.Second {
 				t.Fatalf("Open took %v to fail", d)
