@@ -115,7 +115,6 @@ func enabled(b bool) string {
 	return "Disabled"
 }
 
-
 // slmgrProduct prints one product in slmgr /dli form; verbose adds the /dlv
 // lines.
 func (l *lineWriter) slmgrProduct(p client.ProductStatus, r *client.Report, verbose bool) {

@@ -117,4 +117,3 @@ func (c *Client) CMIDs() (map[string]string, error) {
 	}
 	return out, nil
 }
-
