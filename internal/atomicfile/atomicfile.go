@@ -7,19 +7,57 @@ import (
 	"path/filepath"
 )
 
-// TempPrefix starts the names of the temp files WriteFile creates.
+// TempPrefix starts the names of the temp files WriteFile and Create make.
 const TempPrefix = ".tmp-"
+
+// TempPrefixFor is the name prefix of the temp files WriteFile and Create
+// make for path, in path's directory. A writer that is killed leaves such a
+// file behind; its owner may remove them when no writer can be running.
+func TempPrefixFor(path string) string {
+	return TempPrefix + filepath.Base(path) + "-"
+}
 
 // WriteFile replaces path with data: a temp file in the same directory is
 // written, synced, given perm and renamed over path, then the directory is
 // synced. On failure the temp file is removed and path is untouched.
-func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, TempPrefix+filepath.Base(path)+"-*")
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	tmp, err := writeTemp(path, data, perm)
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
+	if err := replaceFile(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
+
+// Create writes data to path, which must not exist: a temp file in the same
+// directory is written, synced, given perm and hard-linked to path, so an
+// existing file is never replaced and two racing creators cannot both win.
+// If path exists the error wraps fs.ErrExist and path is untouched. The
+// temp file is removed in every case.
+func Create(path string, data []byte, perm os.FileMode) error {
+	tmp, err := writeTemp(path, data, perm)
+	if err != nil {
+		return err
+	}
+	err = os.Link(tmp, path)
+	_ = os.Remove(tmp) // path, if linked, keeps the content
+	if err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
+
+// writeTemp writes data to a new temp file next to path, syncs it, gives it
+// perm and returns its name. On failure nothing is left behind.
+func writeTemp(path string, data []byte, perm os.FileMode) (tmp string, err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), TempPrefixFor(path)+"*")
+	if err != nil {
+		return "", err
+	}
+	tmp = f.Name()
 	defer func() {
 		if err != nil {
 			_ = f.Close() // may already be closed
@@ -27,19 +65,16 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 		}
 	}()
 	if _, err = f.Write(data); err != nil {
-		return err
+		return "", err
 	}
 	if err = f.Sync(); err != nil {
-		return err
+		return "", err
 	}
 	if err = f.Close(); err != nil {
-		return err
+		return "", err
 	}
 	if err = os.Chmod(tmp, perm); err != nil {
-		return err
+		return "", err
 	}
-	if err = replaceFile(tmp, path); err != nil {
-		return err
-	}
-	return SyncDir(dir)
+	return tmp, nil
 }

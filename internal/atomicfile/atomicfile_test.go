@@ -1,10 +1,13 @@
 package atomicfile
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 )
 
 func TestWriteFileReplacesAndSetsMode(t *testing.T) {
@@ -53,5 +56,105 @@ func TestWriteFileFailureKeepsOld(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(dir, TempPrefix+"*"))
 	if len(left) != 0 {
 		t.Fatalf("temp files left behind: %v", left)
+	}
+}
+
+func TestCreate(t *testing.T) {
+	tests := []struct {
+		name     string
+		existing string // content already at path; "" = none
+		wantErr  bool
+		want     string
+	}{
+		{name: "new file", want: "key"},
+		{name: "existing file is kept", existing: "old", wantErr: true, want: "old"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "root.key")
+			if tt.existing != "" {
+				if err := os.WriteFile(p, []byte(tt.existing), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := Create(p, []byte("key"), 0o600)
+			if tt.wantErr != (err != nil) {
+				t.Fatalf("Create error = %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil && !errors.Is(err, fs.ErrExist) {
+				t.Errorf("Create error %v does not wrap fs.ErrExist", err)
+			}
+			if b, _ := os.ReadFile(p); string(b) != tt.want {
+				t.Errorf("content %q, want %q", b, tt.want)
+			}
+			if runtime.GOOS != "windows" && err == nil {
+				st, _ := os.Stat(p)
+				if st.Mode().Perm() != 0o600 {
+					t.Errorf("mode %v, want 0600", st.Mode().Perm())
+				}
+			}
+			left, _ := filepath.Glob(filepath.Join(dir, TempPrefix+"*"))
+			if len(left) != 0 {
+				t.Errorf("temp files left behind: %v", left)
+			}
+		})
+	}
+}
+
+func TestTempPrefixFor(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "state.json")
+	junk := filepath.Join(dir, TempPrefixFor(p)+"123")
+	if err := os.WriteFile(junk, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(p, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, TempPrefixFor(p)+"*"))
+	if len(left) != 1 || left[0] != junk {
+		t.Fatalf("files matching the temp prefix = %v, want only %s", left, junk)
+	}
+}
+
+func TestRetry(t *testing.T) {
+	errBusy := errors.New("busy")
+	errOther := errors.New("other")
+	tests := []struct {
+		name      string
+		fails     int   // calls that fail before op succeeds
+		failWith  error // error of a failing call
+		wantErr   error
+		wantCalls int
+	}{
+		{name: "first try", fails: 0, wantCalls: 1},
+		{name: "transient then success", fails: 3, failWith: errBusy, wantCalls: 4},
+		{name: "transient forever", fails: retryAttempts + 5, failWith: errBusy, wantErr: errBusy, wantCalls: retryAttempts},
+		{name: "other error not retried", fails: 3, failWith: errOther, wantErr: errOther, wantCalls: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pauses := 0
+			pause = func(time.Duration) { pauses++ }
+			t.Cleanup(func() { pause = time.Sleep })
+			calls := 0
+			err := retry(func() error {
+				calls++
+				if calls <= tt.fails {
+					return tt.failWith
+				}
+				return nil
+			}, func(err error) bool { return err == errBusy })
+			if !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Errorf("retry error = %v, want %v", err, tt.wantErr)
+			}
+			if calls != tt.wantCalls {
+				t.Errorf("op called %d times, want %d", calls, tt.wantCalls)
+			}
+			if pauses != calls-1 {
+				t.Errorf("paused %d times after %d calls", pauses, calls)
+			}
+		})
 	}
 }

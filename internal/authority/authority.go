@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/volact/volact/internal/atomicfile"
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/productkey"
@@ -86,12 +87,12 @@ func Init(dir string, now time.Time) (*Authority, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode root key: %w", err)
 	}
-	if err := writeFile(rootPath, pemData, 0o600, true); errors.Is(err, fs.ErrExist) {
+	if err := atomicfile.Create(rootPath, pemData, 0o600); errors.Is(err, fs.ErrExist) {
 		return nil, exists
 	} else if err != nil {
 		return nil, fmt.Errorf("write %s: %w", rootPath, err)
 	}
-	if err := writeFile(filepath.Join(dir, CatalogFile), data, 0o644, false); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, CatalogFile), data, 0o644); err != nil {
 		_ = os.Remove(rootPath) // leave no half-made authority behind
 		return nil, fmt.Errorf("write %s: %w", filepath.Join(dir, CatalogFile), err)
 	}

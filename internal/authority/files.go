@@ -8,58 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 
+	"github.com/volact/volact/internal/atomicfile"
 	"github.com/volact/volact/internal/hresult"
 )
-
-// writeFile writes data to path atomically: a temporary file in the same
-// directory is written, synced and then renamed over path. With exclusive
-// set it is linked instead, so an existing path is never replaced and the
-// error wraps fs.ErrExist.
-func writeFile(path string, data []byte, perm fs.FileMode, exclusive bool) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	defer os.Remove(name) // no-op once renamed; removes the temp after a link
-	if err := tmp.Chmod(perm); err != nil && runtime.GOOS != "windows" {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if exclusive {
-		err = os.Link(name, path)
-	} else {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		return err
-	}
-	syncDir(dir)
-	return nil
-}
-
-// syncDir makes a rename durable where the OS allows syncing a directory.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // not supported everywhere (Windows); the rename is done either way
-		_ = d.Close()
-	}
-}
 
 // encodeKey returns key as a PKCS #8 PEM block, as openssl writes it.
 func encodeKey(key ed25519.PrivateKey) ([]byte, error) {
@@ -116,7 +69,7 @@ func loadOrCreateKey(path string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFile(path, pemData, 0o600, true); errors.Is(err, fs.ErrExist) {
+	if err := atomicfile.Create(path, pemData, 0o600); errors.Is(err, fs.ErrExist) {
 		return readKey(path)
 	} else if err != nil {
 		return nil, err

@@ -5,12 +5,11 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/jsonstrict"
 )
 
 // MaxFileSize is the largest catalog file Parse accepts.
@@ -65,15 +64,15 @@ func Parse(data []byte) (*Catalog, error) {
 		return nil, invalid("catalog file is too large (%d bytes, limit %d)", len(data), MaxFileSize)
 	}
 	var f file
-	if err := decodeStrict(data, &f); err != nil {
-		return nil, invalid("catalog file is not valid: %s", jsonReason(err))
+	if err := jsonstrict.Decode(data, &f); err != nil {
+		return nil, invalid("catalog file is not valid: %s", jsonstrict.Reason(err))
 	}
 	if len(f.Catalog) == 0 || f.Signature == "" {
 		return nil, invalid("catalog file is not valid: it needs both \"catalog\" and \"signature\"")
 	}
 	var c Catalog
-	if err := decodeStrict(f.Catalog, &c); err != nil {
-		return nil, invalid("catalog content is not valid: %s", jsonReason(err))
+	if err := jsonstrict.Decode(f.Catalog, &c); err != nil {
+		return nil, invalid("catalog content is not valid: %s", jsonstrict.Reason(err))
 	}
 	if len(c.RootPublicKey) != ed25519.PublicKeySize {
 		return nil, invalid("catalog root public key is missing or is not an Ed25519 key")
@@ -159,28 +158,6 @@ func checkName(what, s string) error {
 		return invalid("catalog %s %q is not a valid name (1-64 letters, digits, '-', '_', '.')", what, s)
 	}
 	return nil
-}
-
-// decodeStrict decodes exactly one JSON value, refusing unknown fields and
-// trailing data.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("unexpected data after the JSON value")
-	}
-	return nil
-}
-
-// jsonReason turns a decoder error into a short phrase without the "json: " prefix.
-func jsonReason(err error) string {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return "the file is empty or truncated"
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 func invalid(format string, args ...any) *hresult.Error {

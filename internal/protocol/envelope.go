@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/jsonstrict"
 )
 
 // Certificate roles.
@@ -104,8 +105,8 @@ func VerifyCertificate(cert string, root ed25519.PublicKey, now time.Time) (*Cer
 		return nil, badSig("certificate is not valid base64")
 	}
 	var sc SignedCertificate
-	if err := decodeStrict(outer, &sc); err != nil {
-		return nil, badSig("certificate is malformed: %s", jsonReason(err))
+	if err := jsonstrict.Decode(outer, &sc); err != nil {
+		return nil, badSig("certificate is malformed: %s", jsonstrict.Reason(err))
 	}
 	body, err := base64.StdEncoding.DecodeString(sc.Certificate)
 	if err != nil {
@@ -119,8 +120,8 @@ func VerifyCertificate(cert string, root ed25519.PublicKey, now time.Time) (*Cer
 		return nil, badSig("certificate is not signed by the trusted root: it was edited or comes from another activation service")
 	}
 	var c Certificate
-	if err := decodeStrict(body, &c); err != nil {
-		return nil, badSig("certificate is malformed: %s", jsonReason(err))
+	if err := jsonstrict.Decode(body, &c); err != nil {
+		return nil, badSig("certificate is malformed: %s", jsonstrict.Reason(err))
 	}
 	switch {
 	case c.Role != RoleService && c.Role != RoleKMSHost:
@@ -182,8 +183,8 @@ func Open(env Envelope, root ed25519.PublicKey, now time.Time, v any) (*Certific
 		return nil, badSig("payload signature does not verify: the message was edited or signed by a key its certificate does not name")
 	}
 	if v != nil {
-		if err := decodeInto(payload, v); err != nil {
-			return nil, badSig("signed payload is malformed: %s", jsonReason(err))
+		if err := jsonstrict.DecodeInto(payload, v); err != nil {
+			return nil, badSig("signed payload is malformed: %s", jsonstrict.Reason(err))
 		}
 	}
 	return cert, nil
@@ -196,8 +197,8 @@ func ParseEnvelope(data []byte) (Envelope, error) {
 		return Envelope{}, hresult.Newf(hresult.BadRequest, "signed envelope is too large (%d bytes, limit %d)", len(data), MaxEnvelopeSize)
 	}
 	var env Envelope
-	if err := decodeStrict(data, &env); err != nil {
-		return Envelope{}, hresult.Newf(hresult.BadRequest, "signed envelope is malformed: %s", jsonReason(err))
+	if err := jsonstrict.Decode(data, &env); err != nil {
+		return Envelope{}, hresult.Newf(hresult.BadRequest, "signed envelope is malformed: %s", jsonstrict.Reason(err))
 	}
 	if env.Payload == "" || env.Signature == "" || env.Certificate == "" {
 		return Envelope{}, hresult.New(hresult.BadRequest, "signed envelope is incomplete: it needs payload, signature and certificate")

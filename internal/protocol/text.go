@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/jsonstrict"
 )
 
 // Prefixes of the text forms used for proxy (offline) activation.
@@ -62,8 +63,8 @@ func DecodeText(prefix, s string, v any) error {
 		return hresult.Newf(hresult.BadRequest, "%s text is damaged: some characters are missing or mistyped", name).
 			WithHint("copy the whole text again")
 	}
-	if err := decodeInto(data, v); err != nil {
-		return hresult.Newf(hresult.BadRequest, "%s text does not hold a valid %s: %s", name, name, jsonReason(err))
+	if err := jsonstrict.DecodeInto(data, v); err != nil {
+		return hresult.Newf(hresult.BadRequest, "%s text does not hold a valid %s: %s", name, name, jsonstrict.Reason(err))
 	}
 	return nil
 }

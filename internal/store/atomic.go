@@ -4,40 +4,19 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/volact/volact/internal/atomicfile"
 )
 
-// writeAtomic replaces path with data: a temp file in dir is written,
-// synced, made 0600 (the state holds product keys) and renamed over path,
-// then dir is synced. On failure the temp file is removed and the old file
-// is untouched.
-func writeAtomic(dir, path string, data []byte) (err error) {
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close() // may already be closed
-			_ = os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(tmp, 0o600); err != nil {
-		return err
-	}
-	if err = replaceFile(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
+// tempPrefix starts the names of the temp files atomicfile makes while
+// replacing the state file.
+var tempPrefix = atomicfile.TempPrefixFor(stateName)
+
+// writeAtomic replaces path with data, made 0600 because the state holds
+// product keys. On failure the old file is untouched and no temp file is
+// left behind.
+func writeAtomic(path string, data []byte) error {
+	return atomicfile.WriteFile(path, data, 0o600)
 }
 
 // removeTemps deletes temp files left by a writer that was killed. It runs

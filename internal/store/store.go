@@ -28,7 +28,6 @@ const FormatVersion = 1
 const (
 	stateName   = "state.json"
 	lockName    = "state.lock"
-	tempPrefix  = ".state-"
 	lockPoll    = 10 * time.Millisecond
 	defaultWait = 10 * time.Second
 )
@@ -81,7 +80,7 @@ func (s *Store) Update(v any, fn func(exists bool) error) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(s.Dir, s.Path(), data); err != nil {
+	if err := writeAtomic(s.Path(), data); err != nil {
 		return s.writeErr(err)
 	}
 	removeTemps(s.Dir)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/volact/volact/internal/atomicfile"
 	"github.com/volact/volact/internal/hresult"
 )
 
@@ -212,10 +213,10 @@ func TestWriteFailureKeepsOldState(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(target, "child"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeAtomic(dir, target, []byte("new")); err == nil {
+	if err := writeAtomic(target, []byte("new")); err == nil {
 		t.Fatal("writeAtomic over a non-empty directory succeeded")
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*")); len(left) != 0 {
+	if left, _ := filepath.Glob(filepath.Join(dir, atomicfile.TempPrefix+"*")); len(left) != 0 {
 		t.Errorf("temp files left behind: %v", left)
 	}
 	if _, err := os.Stat(filepath.Join(target, "child")); err != nil {
