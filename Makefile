@@ -4,27 +4,34 @@ SHELL := /bin/bash
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/volact/volact/internal/build.Version=$(VERSION)
+# Stamp the git commit (volact version) when this is a git checkout, even if
+# GOFLAGS says -buildvcs=false; a tarball builds without it.
+VCSFLAG := $(shell git rev-parse HEAD >/dev/null 2>&1 && echo -buildvcs=auto)
+MANDIR ?= bin/man/man1
 BIN := bin/volact
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
 build: ## Build bin/volact (static, CGO_ENABLED=0)
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/volact
+	CGO_ENABLED=0 $(GO) build -trimpath $(VCSFLAG) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/volact
 
 test: ## Vet and run every test with the race detector (starts its own PostgreSQL)
 	$(GO) vet ./...
 	$(GO) test -race -timeout 30m ./...
 
 demo: build ## Run the end-to-end demo on loopback with real processes
-	bash scripts/demo.sh $(BIN)
+	$(GO) run ./scripts/demo $(BIN)
 
-bench: build ## Run the benchmarks and the start-up comparison
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
-	bash scripts/bench-start.sh $(BIN)
+bench: build ## Run every benchmark; writes testdata/bench/latest.md
+	bash scripts/bench.sh $(BIN)
 
-lint: ## gofmt, go vet, staticcheck
+lint: ## gofmt, go vet, staticcheck; scripts/lint.sh (shellcheck, systemd-analyze, xmllint)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	bash scripts/lint.sh
+
+man: build ## Generate man pages from the commands into $(MANDIR)
+	SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null)} $(BIN) man $(MANDIR)
 
 cover: ## Coverage report: coverage.out and coverage.html
 	$(GO) test -covermode=atomic -coverprofile=coverage.out ./...
@@ -35,7 +42,7 @@ cross: ## Build for every GOOS/GOARCH into bin/
 	@set -e; for p in $(PLATFORMS); do \
 	  os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
 	  echo "$$os/$$arch"; \
-	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/volact-$$os-$$arch$$ext ./cmd/volact; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath $(VCSFLAG) -ldflags "$(LDFLAGS)" -o bin/volact-$$os-$$arch$$ext ./cmd/volact; \
 	done
 
 fuzz: ## Short fuzz run of every parser
@@ -48,4 +55,4 @@ golden: ## Regenerate golden files
 help: ## Show targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-.PHONY: build test demo bench lint cover cross fuzz golden help
+.PHONY: build test demo bench lint man cover cross fuzz golden help

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/client"
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/productkey"
 	"github.com/volact/volact/internal/store"
 )
@@ -21,7 +23,7 @@ func newMakCmd(f *Factory) *cobra.Command {
 		Use:   "mak",
 		Short: "The activation service: authority, MAK keys, host keys, proxy activation",
 	}
-	cmd.AddCommand(newMakInitCmd(f), newMakMintCmd(f))
+	cmd.AddCommand(newMakInitCmd(f), newMakMintCmd(f), newMakServeCmd(f), newMakBlockCmd(f), newMakRemainingCmd(f), newMakProxyCmd(f))
 	return cmd
 }
 
@@ -61,18 +63,22 @@ type mintedKey struct {
 }
 
 func newMakMintCmd(f *Factory) *cobra.Command {
-	var dir, typ, sku string
-	var activations int
+	var sf serviceFlags
+	var typ, sku string
+	var activations, count int
 	cmd := &cobra.Command{
-		Use:   "mint --dir DIR --type mak|kms-host|kms-client|retail --sku SKU [--activations N]",
-		Short: "Mint a product key offline and print it alone on one line",
-		Long: `Mint a product key with the authority in DIR and print it alone on one line.
-A MAK carries its activation limit (--activations, default 50; the volume
-licensing tiers are 50, 100, 250, 500, 750, 1000, 2500, 5000). For kms-client
-it prints the catalog's published KMS client key of that SKU. A KMS host key
-activates at most 6 hosts, each at most 10 times.`,
-		Example: "  volact mak mint --dir D --type mak --sku suite-pro --activations 250\n  volact mak mint --dir D --type kms-host --sku workstation-ent",
-		Args:    args(0, 0),
+		Use:   "mint (--dir DIR | --service URL --token T) --type mak|kms-host|kms-client|retail --sku SKU [--activations N]",
+		Short: "Mint a product key and print it alone on one line",
+		Long: `Mint a product key with the authority in DIR, or through a running service's
+admin API (--service URL --token T), and print it alone on one line (--count N:
+N keys, one a line). A MAK carries its activation limit (--activations, default
+50; the volume licensing tiers are 50, 100, 250, 500, 750, 1000, 2500, 5000).
+For kms-client it prints the catalog's published KMS client key of that SKU.
+A KMS host key activates at most 6 hosts, each at most 10 times.`,
+		Example: "  volact mak mint --dir D --type mak --sku suite-pro --activations 250\n" +
+			"  volact mak mint --dir D --type kms-host --sku workstation-ent\n" +
+			"  volact mak mint --service https://act.example.com --token T --type mak --sku suite-pro --count 10",
+		Args: args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, err := productkey.ParseType(typ)
 			if err != nil {
@@ -84,27 +90,43 @@ activates at most 6 hosts, each at most 10 times.`,
 				}
 				activations = 0
 			}
-			a, err := authority.Load(dir)
+			var api mak.AdminAPI
+			if sf.dir != "" { // minting needs no database
+				a, err := authority.Load(sf.dir)
+				if err != nil {
+					return err
+				}
+				api = &mak.Admin{Authority: a, Now: f.mustNow}
+			} else if api, _, err = sf.adminAPI(f, context.Background()); err != nil {
+				return err
+			}
+			res, err := api.Mint(context.Background(), mak.MintRequest{Type: t.String(), SKU: sku, Activations: activations, Count: count})
 			if err != nil {
 				return err
 			}
-			k, err := a.Mint(t, sku, activations, 0)
-			if err != nil {
-				return err
+			keys := make([]mintedKey, len(res.Keys))
+			for i, k := range res.Keys {
+				keys[i] = mintedKey{Key: k, Type: t.String(), SKU: sku, Activations: activations}
 			}
-			if f.Opts.JSON {
-				writeJSON(f.IO.Out, mintedKey{Key: k.String(), Type: t.String(), SKU: sku, Activations: activations})
-				return nil
+			switch {
+			case f.Opts.JSON && len(keys) == 1:
+				writeJSON(f.IO.Out, keys[0])
+			case f.Opts.JSON:
+				writeJSON(f.IO.Out, map[string]any{"keys": keys})
+			default:
+				for _, k := range keys {
+					fmt.Fprintln(f.IO.Out, k.Key)
+				}
 			}
-			fmt.Fprintln(f.IO.Out, k.String())
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&dir, "dir", "", "authority directory (required)")
+	sf.add(cmd, true)
 	cmd.Flags().StringVar(&typ, "type", "", "key type: mak, kms-host, kms-client or retail (required)")
 	cmd.Flags().StringVar(&sku, "sku", "", "product SKU from the catalog (required)")
 	cmd.Flags().IntVar(&activations, "activations", 50, "MAK activation limit")
-	for _, n := range []string{"dir", "type", "sku"} {
+	cmd.Flags().IntVar(&count, "count", 1, "number of keys to mint")
+	for _, n := range []string{"type", "sku"} {
 		_ = cmd.MarkFlagRequired(n)
 	}
 	return cmd

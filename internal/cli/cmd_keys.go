@@ -31,6 +31,9 @@ func args(min, max int) cobra.PositionalArgs {
 // CODE lines on stdout, in the frame for ospp) and returns err for the exit
 // status and the one stderr line.
 func legacyFail(f *Factory, err error) error {
+	if f.Opts.Quiet {
+		return err
+	}
 	e := hresult.From(err)
 	l := newLineWriter(f.IO)
 	if f.Opts.Legacy == "ospp" {

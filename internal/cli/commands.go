@@ -10,6 +10,9 @@ func addCommands(root *cobra.Command, f *Factory) {
 		newRearmCmd(f), newRearmStatusCmd(f),
 		newDcmidCmd(f), newHistoryCmd(f), newDdescrCmd(f),
 		newActCmd(f), newMakCmd(f), newCatalogCmd(f),
+		newDinstidCmd(f), newActcidCmd(f),
+		newKmsCmd(f), newDiscoverCmd(f),
 	)
 	root.AddCommand(newSettingsCmds(f)...)
+	root.AddCommand(newShellCmds(f)...)
 }

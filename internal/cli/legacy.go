@@ -94,9 +94,9 @@ func (l *lineWriter) osppProductBlock(p client.ProductStatus) {
 		case k.Host == "":
 			l.line("\tDNS auto-discovery: KMS name not available")
 		case k.Source == "pinned":
-			l.line("\tKMS machine registry override defined: %s:%d", k.Host, k.Port)
+			l.line("\tKMS machine registry override defined: %s", hostPort(k.Host, k.Port))
 		default:
-			l.line("\tKMS machine name from DNS: %s:%d", k.Host, k.Port)
+			l.line("\tKMS machine name from DNS: %s", hostPort(k.Host, k.Port))
 		}
 		l.line("\tActivation Interval: %d minutes", k.ActivationIntervalMinutes)
 		l.line("\tRenewal Interval: %d minutes", k.RenewalIntervalMinutes)
@@ -155,9 +155,9 @@ func (l *lineWriter) slmgrProduct(p client.ProductStatus, r *client.Report, verb
 		case k.Host == "":
 			l.line("    DNS auto-discovery: KMS name not available")
 		case k.Source == "pinned":
-			l.line("    Registered KMS machine name: %s:%d", k.Host, k.Port)
+			l.line("    Registered KMS machine name: %s", hostPort(k.Host, k.Port))
 		default:
-			l.line("    KMS machine name from DNS: %s:%d", k.Host, k.Port)
+			l.line("    KMS machine name from DNS: %s", hostPort(k.Host, k.Port))
 		}
 		l.line("    Activation interval: %d minutes", k.ActivationIntervalMinutes)
 		l.line("    Renewal interval: %d minutes", k.RenewalIntervalMinutes)

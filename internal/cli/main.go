@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/volact/volact/internal/hresult"
@@ -29,6 +30,7 @@ func MainWith(f *Factory, args []string) int {
 	legacyOnly := len(args) > 0 && isLegacyProgram(args[0])
 	rest, err := translateArgs(args[1:], legacyOnly)
 	if err != nil {
+		f.Opts.JSON = wantsJSON(f, args[1:])
 		return printError(f, &usageError{err})
 	}
 	root := NewRootCmd(f)
@@ -37,9 +39,33 @@ func MainWith(f *Factory, args []string) int {
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	if _, err := root.ExecuteC(); err != nil {
+		f.Opts.JSON = wantsJSON(f, args[1:])
 		return printError(f, err)
 	}
 	return hresult.ExitOK
+}
+
+// wantsJSON reports whether --json (or VOLACT_JSON) was asked for, also
+// when the command line failed before cobra parsed the flags, so that an
+// error is printed as JSON whenever the caller expects JSON.
+func wantsJSON(f *Factory, args []string) bool {
+	if f.Opts.JSON {
+		return true
+	}
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "--json" {
+			return true
+		}
+		if v, ok := strings.CutPrefix(a, "--json="); ok {
+			b, err := strconv.ParseBool(v)
+			return err == nil && b
+		}
+	}
+	b, err := strconv.ParseBool(f.Getenv("VOLACT_JSON"))
+	return err == nil && b
 }
 
 // errorJSON is the --json shape of a failure (design §8).
@@ -80,11 +106,10 @@ func printError(f *Factory, err error) int {
 		writeJSON(f.IO.Out, j)
 		return e.Exit
 	}
-	if !f.Opts.Quiet || e.Exit == hresult.ExitUsage {
-		fmt.Fprintf(f.IO.ErrOut, "volact: %s (%s)\n", e.Error(), e.Code)
-		if e.Hint != "" {
-			fmt.Fprintf(f.IO.ErrOut, "volact: hint: %s\n", e.Hint)
-		}
+	// -q silences output, not errors: the one line is always printed.
+	fmt.Fprintf(f.IO.ErrOut, "volact: %s (%s)\n", e.Error(), e.Code)
+	if e.Hint != "" {
+		fmt.Fprintf(f.IO.ErrOut, "volact: hint: %s\n", e.Hint)
 	}
 	return e.Exit
 }

@@ -18,6 +18,12 @@ import (
 // TestMain makes the test binary answer as volact (and as ospp/slmgr, for
 // the multi-call names) when testscript runs it as a real process.
 func TestMain(m *testing.M) {
+	// Under -race every process sleeps 1s at exit (the race runtime's
+	// atexit_sleep_ms); the end-to-end tests start hundreds of volact
+	// processes, which inherit GORACE.
+	if os.Getenv("GORACE") == "" {
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
 	run := func() { os.Exit(cli.Main(os.Args)) }
 	testscript.Main(m, map[string]func(){
 		"volact": run, "ospp.vbs": run, "slmgr.vbs": run, "ospp": run, "slmgr": run,
@@ -40,12 +46,16 @@ func TestScript(t *testing.T) {
 			e.Setenv("VOLACT_MACHINE_ID", "test-machine-1")
 			e.Setenv("NO_COLOR", "1")
 			e.Setenv("TZ", "UTC")
+			// Never ask the system resolver (it is not on loopback): scripts
+			// that need DNS start their own server and override this.
+			e.Setenv("VOLACT_DNS_SERVER", "127.0.0.1:9")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitcode,
 			"waitfile": cmdWaitfile,
 			"envfile":  cmdEnvfile,
+			"dns":      cmdDNS,
 		},
 	})
 }

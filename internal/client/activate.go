@@ -31,6 +31,15 @@ type Result struct {
 	NextAttempt  string    `json:"next_attempt_at,omitempty"`
 }
 
+// unreachableBefore reports whether the last attempt found no host or
+// service at all. Then --if-due tries again at once: a VPN reconnect or a
+// new network is exactly when the host becomes reachable, and an offline
+// machine fails fast without contacting anybody.
+func unreachableBefore(p license.Product) bool {
+	c := hresult.Code(p.LastResult)
+	return c == hresult.NoHost || c == hresult.NoSRV
+}
+
 // Attempt is one host tried during a KMS activation and what it answered.
 type Attempt struct {
 	Host   string `json:"host"`
@@ -89,7 +98,7 @@ func (c *Client) Activate(ctx context.Context, o ActOptions) ([]Result, error) {
 	for i, j := range jobs {
 		results[i] = Result{SKU: j.p.SKU, Name: j.p.Name, CurrentCount: j.p.CurrentCount}
 		if o.IfDue {
-			if due, at := license.NextAttempt(j.p.Product, now); !due {
+			if due, at := license.NextAttempt(j.p.Product, now); !due && !unreachableBefore(j.p.Product) {
 				results[i].Skipped = true
 				results[i].Code = hresult.OK.String()
 				results[i].Message = "not due: next attempt " + at.UTC().Format(time.RFC3339)

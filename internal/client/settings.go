@@ -43,7 +43,7 @@ func ParseHostPort(s string) (host string, port int, err error) {
 			return "", 0, invalidArg("KMS host " + strconv.Quote(s) + " is not HOST or HOST:PORT")
 		}
 	}
-	if host == "" || strings.ContainsAny(host, " /\\@") {
+	if host == "" || strings.ContainsAny(host, " /\\@") || (strings.Contains(host, ":") && net.ParseIP(host) == nil) {
 		return "", 0, invalidArg("KMS host name " + strconv.Quote(host) + " is not valid")
 	}
 	return host, port, nil

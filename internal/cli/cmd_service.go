@@ -1,0 +1,437 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/volact/volact/internal/atomicfile"
+	"github.com/volact/volact/internal/authority"
+	"github.com/volact/volact/internal/client"
+	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/ledger"
+	"github.com/volact/volact/internal/mak"
+	"github.com/volact/volact/internal/productkey"
+	"github.com/volact/volact/internal/protocol"
+)
+
+// DBFile is the service's default SQLite database in the authority dir.
+const DBFile = "service.db"
+
+// serviceFlags are the flags that say where the service's data is: the
+// authority directory and database (offline) or a running service.
+type serviceFlags struct {
+	dir, db, token string
+}
+
+func (s *serviceFlags) add(cmd *cobra.Command, online bool) {
+	cmd.Flags().StringVar(&s.dir, "dir", "", "authority directory")
+	cmd.Flags().StringVar(&s.db, "db", "", "database: sqlite:PATH or postgres://... (default: sqlite DIR/"+DBFile+")")
+	if online {
+		cmd.Flags().StringVar(&s.token, "token", "", "admin token of the service given with --service (env VOLACT_TOKEN)")
+	}
+}
+
+// dsn is the database to open: --db or the SQLite file in the dir.
+func (s *serviceFlags) dsn() string {
+	if s.db != "" {
+		return s.db
+	}
+	return "sqlite:" + filepath.Join(s.dir, DBFile)
+}
+
+// adminAPI returns the admin operations offline (--dir) or against a
+// running service (--service, --token). --dir wins when both are given.
+func (s *serviceFlags) adminAPI(f *Factory, ctx context.Context) (mak.AdminAPI, func(), error) {
+	switch {
+	case s.dir != "":
+		a, err := authority.Load(s.dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		l, err := ledger.Open(ctx, s.dsn())
+		if err != nil {
+			return nil, nil, err
+		}
+		return &mak.Admin{Authority: a, Ledger: l, Now: f.mustNow}, func() { l.Close() }, nil
+	case f.Opts.Service != "":
+		return &mak.ServiceClient{URL: f.Opts.Service, Token: s.token}, func() {}, nil
+	}
+	return nil, nil, &usageError{errors.New("give --dir DIR (offline) or --service URL --token T (a running service)")}
+}
+
+func newMakServeCmd(f *Factory) *cobra.Command {
+	var sf serviceFlags
+	var listen, addrFile, certFile, keyFile, logFormat string
+	var allowHTTP bool
+	cmd := &cobra.Command{
+		Use:   "serve --dir DIR [--listen ADDR] [--db URL]",
+		Short: "Run the activation service (MAK, KMS host keys, proxy exchange, admin API)",
+		Long: `Run the online activation service of the authority in DIR.
+
+Counts are kept in DIR/` + DBFile + ` (SQLite) unless --db postgres://... names a
+PostgreSQL database, which several service replicas can share. The schema is
+brought up to date at start.
+
+The admin API (mak mint/block/remaining --service URL) needs a bearer token:
+--token, VOLACT_TOKEN, or the content of DIR/admin.token, which is created
+(random, mode 0600) at the first start.
+
+MAK keys travel in activation requests: outside loopback, serve TLS
+(--tls-cert, --tls-key), or pass --allow-http behind a TLS-terminating proxy.
+SIGINT and SIGTERM stop the service gracefully.`,
+		Example: "  volact mak serve --dir /var/lib/volact-service --listen 127.0.0.1:8080\n" +
+			"  volact mak serve --dir D --listen :443 --tls-cert cert.pem --tls-key key.pem --db postgres://volact@db/volact",
+		Args: args(0, 0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (certFile == "") != (keyFile == "") {
+				return &usageError{errors.New("--tls-cert and --tls-key go together")}
+			}
+			if certFile == "" && !allowHTTP && !loopback(listen) {
+				return invalidf("refusing to serve plain HTTP on %s: MAK keys travel in requests", listen).
+					WithHint("serve TLS with --tls-cert and --tls-key, listen on 127.0.0.1, or pass --allow-http behind a TLS proxy")
+			}
+			log, err := newLogger(f.IO.ErrOut, logFormat)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			a, err := authority.Load(sf.dir)
+			if err != nil {
+				return err
+			}
+			token, tokenFrom := sf.token, "--token or VOLACT_TOKEN"
+			if token == "" {
+				var created bool
+				if token, tokenFrom, created, err = mak.LoadOrCreateToken(sf.dir); err != nil {
+					return hresult.Wrap(hresult.Internal, err, "admin token")
+				} else if created {
+					log.Info("created the admin token", "file", tokenFrom)
+				}
+			}
+			l, err := ledger.Open(ctx, sf.dsn())
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			srv, err := mak.New(a, l, mak.Options{Now: f.mustNow, Logger: log, AdminToken: token})
+			if err != nil {
+				return err
+			}
+			ln, err := listenOn(listen, certFile, keyFile)
+			if err != nil {
+				return err
+			}
+			url := "http://" + ln.Addr().String()
+			if certFile != "" {
+				url = "https://" + ln.Addr().String()
+			}
+			log.Info("activation service listening", "url", url, "database", l.Backend(), "admin_token", tokenFrom)
+			if addrFile != "" {
+				if err := atomicfile.WriteFile(addrFile, []byte(url+"\n"), 0o644); err != nil {
+					ln.Close()
+					return hresult.Wrap(hresult.Internal, err, "cannot write --addr-file")
+				}
+			}
+			if err := srv.Serve(ctx, ln); err != nil {
+				return hresult.Wrap(hresult.ServiceFailure, err, "the activation service stopped")
+			}
+			log.Info("stopped")
+			return nil
+		},
+	}
+	sf.add(cmd, false)
+	cmd.Flags().StringVar(&sf.token, "token", "", "admin token (env VOLACT_TOKEN; default: DIR/admin.token)")
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
+	cmd.Flags().StringVar(&addrFile, "addr-file", "", "write the service's URL to this file once listening")
+	cmd.Flags().StringVar(&certFile, "tls-cert", "", "TLS certificate file (PEM)")
+	cmd.Flags().StringVar(&keyFile, "tls-key", "", "TLS private key file (PEM)")
+	cmd.Flags().BoolVar(&allowHTTP, "allow-http", false, "serve plain HTTP on a non-loopback address")
+	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format on stderr: text or json")
+	_ = cmd.MarkFlagRequired("dir")
+	return cmd
+}
+
+// listenOn listens on addr, with TLS when a certificate is given.
+func listenOn(addr, certFile, keyFile string) (net.Listener, error) {
+	var cfg *tls.Config
+	if certFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, hresult.Wrap(hresult.InvalidArg, err, "cannot load the TLS certificate").WithExit(hresult.ExitInvalid)
+		}
+		cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, hresult.Wrap(hresult.InvalidArg, err, "cannot listen on "+addr).WithExit(hresult.ExitInvalid)
+	}
+	if cfg != nil {
+		ln = tls.NewListener(ln, cfg)
+	}
+	return ln, nil
+}
+
+// loopback reports whether a listen address stays on this machine.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
+}
+
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, invalidf("--log-format %q: want text or json", format)
+}
+
+// keyStatusLine is the human form of a key's count.
+func keyStatusLine(key string, st mak.KeyStatus) string {
+	s := fmt.Sprintf("%s: %d of %d remaining (%d used)", productkey.Redact(key), st.Remaining, st.Limit, st.Used)
+	if st.Blocked {
+		s += ", blocked"
+	}
+	return s
+}
+
+// newKeyAdminCmd builds mak block and mak remaining: op on one key.
+func newKeyAdminCmd(f *Factory, use, short, long string, op func(mak.AdminAPI, context.Context, string) (mak.KeyStatus, error)) *cobra.Command {
+	var sf serviceFlags
+	cmd := &cobra.Command{
+		Use:   use + " KEY (--dir DIR | --service URL --token T)",
+		Short: short,
+		Long:  long,
+		Example: "  volact mak " + use + " BCDFG-HJKMP-QRTVW-XY234-6789B --dir /var/lib/volact-service\n" +
+			"  volact mak " + use + " BCDFG-HJKMP-QRTVW-XY234-6789B --service https://act.example.com --token T --json",
+		Args: args(1, 1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			api, done, err := sf.adminAPI(f, ctx)
+			if err != nil {
+				return err
+			}
+			defer done()
+			st, err := op(api, ctx, a[0])
+			if err != nil {
+				return err
+			}
+			switch {
+			case f.Opts.JSON:
+				writeJSON(f.IO.Out, st)
+			case !f.Opts.Quiet:
+				fmt.Fprintln(f.IO.Out, keyStatusLine(a[0], st))
+			}
+			return nil
+		},
+	}
+	sf.add(cmd, true)
+	return cmd
+}
+
+func newMakBlockCmd(f *Factory) *cobra.Command {
+	return newKeyAdminCmd(f, "block", "Block a MAK, retail or KMS host key (a leaked one)",
+		`Block a key: every later activation with it is refused with 0xC004C003,
+re-activations of machines it activated before included. A blocked KMS host
+key certifies no host. Works offline on the authority's database (--dir) or
+against a running service (--service URL --token T).`, mak.AdminAPI.Block)
+}
+
+func newMakRemainingCmd(f *Factory) *cobra.Command {
+	return newKeyAdminCmd(f, "remaining", "Show how many activations of a key are left",
+		`Show a key's count: activations used and left (hosts, for a KMS host key)
+and whether it is blocked. --json prints {"used","limit","remaining","blocked"}.`, mak.AdminAPI.Remaining)
+}
+
+func newMakProxyCmd(f *Factory) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "proxy --service URL REQUEST",
+		Short: "Exchange an installation request (dinstid) for a confirmation (actcid)",
+		Long: `Proxy activation for machines without network, on a connected machine:
+send the installation request that 'volact dinstid' printed on the offline
+machine (REQUEST is that VA1-... text, a file holding it, or - for stdin) and
+print the confirmation (VC1-...) alone on one line. Apply it on the offline
+machine with 'volact actcid'. The request carries the MAK: treat it as the key.`,
+		Example: "  volact mak proxy --service https://act.example.com request.txt > confirmation.txt",
+		Args:    args(1, 1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			req, err := textOrFile(f, a[0], protocol.RequestPrefix)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			conf, err := (&mak.ServiceClient{URL: f.Opts.Service}).Proxy(ctx, req)
+			if err != nil {
+				return err
+			}
+			return emitText(f, "", conf, out, 0o644, "confirmation")
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "also write the confirmation to FILE")
+	return cmd
+}
+
+func newDinstidCmd(f *Factory) *cobra.Command {
+	var sku, out string
+	cmd := &cobra.Command{
+		Use:   "dinstid [--sku SKU] [--out FILE]",
+		Short: "Print the installation request for proxy (offline) activation",
+		Long: `Print this machine's installation request for its MAK (or retail) product:
+one line, VA1-..., to copy by hand or as a file (--out, mode 0600) to a
+connected machine, which exchanges it with 'volact mak proxy'. Apply the
+confirmation here with 'volact actcid'.
+
+The request carries the product key, encoded: the service must see the key to
+activate it. Handle the request as you handle the key.`,
+		Example: "  volact dinstid\n  volact dinstid --sku suite-pro --out request.txt\n  volact /dti",
+		Args:    args(0, 0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := f.Client()
+			if err != nil {
+				return err
+			}
+			text, err := c.InstallationRequest(sku)
+			if err != nil {
+				if f.Opts.Legacy != "" && !f.Opts.JSON {
+					return legacyFail(f, err)
+				}
+				return err
+			}
+			label := ""
+			if f.Opts.Legacy == "slmgr" {
+				label = "Installation ID: "
+			}
+			return emitText(f, label, text, out, 0o600, "installation request")
+		},
+	}
+	cmd.Flags().StringVar(&sku, "sku", "", "product, when several MAK products are installed")
+	cmd.Flags().StringVar(&out, "out", "", "also write the request to FILE (mode 0600)")
+	return cmd
+}
+
+func newActcidCmd(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "actcid CONFIRMATION|FILE",
+		Short: "Apply a proxy activation confirmation (from volact mak proxy)",
+		Long: `Apply the confirmation (VC1-... text, a file holding it, or - for stdin)
+that 'volact mak proxy' returned for this machine's installation request. It
+is verified against the installed catalog and must be for this machine and an
+installed product, else nothing is written (exit 3). Keep it: applied again on
+the same hardware after a reimage, with the key reinstalled, it activates
+again without spending an activation.`,
+		Example: "  volact actcid confirmation.txt\n  volact actcid VC1-eyJwYXlsb2FkIjoi...\n  volact /atp confirmation.txt",
+		Args:    args(1, 1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			r, err := applyConfirmation(f, a[0])
+			if err != nil {
+				if f.Opts.Legacy != "" && !f.Opts.JSON {
+					return legacyFail(f, err)
+				}
+				return err
+			}
+			return printConfirmation(f, r)
+		},
+	}
+}
+
+// applyConfirmation reads the confirmation text or file arg and applies it.
+func applyConfirmation(f *Factory, arg string) (client.Result, error) {
+	text, err := textOrFile(f, arg, protocol.ConfirmationPrefix)
+	if err != nil {
+		return client.Result{}, err
+	}
+	c, err := f.Client()
+	if err != nil {
+		return client.Result{}, err
+	}
+	return c.ApplyConfirmation(text)
+}
+
+// printConfirmation reports an applied confirmation in JSON, ospp, slmgr
+// or plain form.
+func printConfirmation(f *Factory, r client.Result) error {
+	l := newLineWriter(f.IO)
+	switch {
+	case f.Opts.JSON:
+		writeJSON(f.IO.Out, map[string]any{"results": []client.Result{r}})
+	case f.Opts.Quiet:
+	case f.Opts.Legacy == "ospp":
+		l.osppFrame([]func(){func() {
+			l.line("SKU ID: %s", r.SKU)
+			l.line("LICENSE NAME: %s", r.Name)
+			l.line("<Product activation successful>")
+		}})
+	case f.Opts.Legacy == "slmgr":
+		l.line("Confirmation ID for product %s deposited successfully.", r.SKU)
+	default:
+		l.line("Applied the confirmation: %s (%s) is %s.", r.Name, r.SKU, r.Status)
+	}
+	return nil
+}
+
+// emitText prints one line of proxy text after label (unless quiet or
+// --json) and writes the text to file too when one is given.
+func emitText(f *Factory, label, text, file string, perm os.FileMode, what string) error {
+	if file != "" {
+		if err := atomicfile.WriteFile(file, []byte(text+"\n"), perm); err != nil {
+			return hresult.Wrap(hresult.InvalidArg, err, "cannot write the "+what).WithExit(hresult.ExitInvalid)
+		}
+	}
+	switch {
+	case f.Opts.JSON:
+		writeJSON(f.IO.Out, map[string]string{strings.ReplaceAll(what, " ", "_"): text})
+	case !f.Opts.Quiet:
+		newLineWriter(f.IO).line("%s%s", label, text)
+	}
+	return nil
+}
+
+// textOrFile returns arg when it is proxy text with prefix, else the
+// content of the file arg names ("-" = stdin). The argument is never
+// echoed: it may hold a key.
+func textOrFile(f *Factory, arg, prefix string) (string, error) {
+	if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(arg)), prefix) {
+		return arg, nil
+	}
+	var data []byte
+	var err error
+	if arg == "-" {
+		data, err = io.ReadAll(io.LimitReader(f.IO.In, protocol.MaxTextSize*2))
+	} else {
+		var fi os.FileInfo
+		if fi, err = os.Stat(arg); err == nil && fi.Size() > protocol.MaxTextSize*2 {
+			return "", invalidf("the file is too large for %s... text", prefix)
+		}
+		data, err = os.ReadFile(arg)
+	}
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", invalidf("the argument is neither %s... text nor a readable file (%v)", prefix, err)
+	}
+	return string(data), nil
+}

@@ -1,0 +1,299 @@
+package kms
+
+import (
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/volact/volact/internal/catalog"
+	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/protocol"
+)
+
+// Options configure a serving Host.
+type Options struct {
+	Dir    string           // data directory
+	Now    func() time.Time // the clock; nil = time.Now
+	Name   string           // host name put in grants (Issuer); "" = os.Hostname
+	Logger *slog.Logger     // nil = discard
+}
+
+// Host is a running KMS host on one data directory, which it holds locked.
+type Host struct {
+	name     string
+	now      func() time.Time
+	log      *slog.Logger
+	lock     *dirLock
+	db       *sql.DB
+	cat      *catalog.Catalog
+	settings Settings
+	signer   ed25519.PrivateKey
+	certs    map[string]string // group -> host certificate serving it
+	commit   *committer
+	ckpt     *checkpointer
+
+	mu       sync.Mutex
+	counters map[string]*counter // by group name
+}
+
+// Open locks the data directory and loads the host. It refuses a host that
+// has no activated host key: such a host could not sign a single grant.
+func Open(o Options) (h *Host, err error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Name == "" {
+		o.Name, _ = os.Hostname()
+	}
+	lock, err := lockDir(o.Dir, false)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			lock.unlock()
+		}
+	}()
+	cat, err := readCatalog(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDB(filepath.Join(o.Dir, DBFile), false)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
+	h = &Host{name: o.Name, now: o.Now, log: o.Logger, lock: lock, db: db, cat: cat,
+		certs: map[string]string{}, counters: map[string]*counter{}}
+	ctx := context.Background()
+	if h.settings, err = loadSettings(ctx, db); err != nil {
+		return nil, err
+	}
+	if err := h.loadIdentity(ctx); err != nil {
+		return nil, err
+	}
+	for _, g := range cat.Groups {
+		h.counters[g.Name] = newCounter(g.Threshold)
+	}
+	rows, err := loadClients(ctx, db, o.Now())
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if c := h.counters[r.group]; c != nil {
+			c.restore(r.cmid, r.seen)
+		}
+	}
+	if h.ckpt, err = startCheckpointer(db, filepath.Join(o.Dir, DBFile), h.log); err != nil {
+		return nil, err
+	}
+	h.commit = newCommitter(db, o.Now, func() time.Duration { return h.settings.HistoryRetention })
+	return h, nil
+}
+
+// loadIdentity loads the signing key and the certificates of the activated
+// host keys, and checks that they belong together.
+func (h *Host) loadIdentity(ctx context.Context) error {
+	keys, err := loadHostKeys(ctx, h.db)
+	if err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return hresult.New(hresult.KeyNotInstalled, "no KMS host key is installed on this host").
+			WithHint("install one and activate it: volact kms install-key KEY --data DIR, then volact kms activate --data DIR --service URL")
+	}
+	if !slices.ContainsFunc(keys, func(k HostKey) bool { return k.Activated }) {
+		return notActivated()
+	}
+	signer, err := readSigner(filepath.Join(h.lock.dir, KeyFile))
+	if err != nil {
+		return err
+	}
+	h.signer = signer
+	now := h.now()
+	for _, k := range keys {
+		if !k.Activated {
+			h.log.Warn("host key not activated; its group is not served", "group", k.Group, "key", "XXXXX-XXXXX-XXXXX-XXXXX-"+k.Last5)
+			continue
+		}
+		cert, err := protocol.VerifyCertificate(k.certificate, h.cat.Root(), now)
+		if err != nil {
+			h.log.Warn("host certificate does not verify; its group is not served", "group", k.Group, "err", err)
+			continue
+		}
+		if !ed25519.PublicKey(cert.PublicKey).Equal(signer.Public()) {
+			h.log.Warn("host certificate is for another host key; reactivate", "group", k.Group)
+			continue
+		}
+		for _, g := range cert.Groups {
+			h.certs[g] = k.certificate
+		}
+	}
+	if len(h.certs) == 0 {
+		return notActivated()
+	}
+	return nil
+}
+
+func notActivated() error {
+	return hresult.New(hresult.KeyNotInstalled, "this KMS host is not activated: no host key has a valid certificate").
+		WithHint("activate it against the activation service: volact kms activate --data DIR --service URL")
+}
+
+// Close stops the writer after committing what is queued, closes the
+// database and releases the data directory.
+func (h *Host) Close() error {
+	h.commit.close()
+	h.ckpt.close()
+	err := h.db.Close()
+	h.lock.unlock()
+	return err
+}
+
+// Settings returns the host's settings.
+func (h *Host) Settings() Settings { return h.settings }
+
+// Groups returns the groups this host serves.
+func (h *Host) Groups() []string {
+	out := make([]string, 0, len(h.certs))
+	for _, g := range h.cat.Groups {
+		if _, ok := h.certs[g.Name]; ok {
+			out = append(out, g.Name)
+		}
+	}
+	return out
+}
+
+// Counts returns the current count of each group this host serves.
+func (h *Host) Counts() map[string]int {
+	now := h.now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]int{}
+	for _, g := range h.Groups() {
+		out[g] = h.counters[g].count(now)
+	}
+	return out
+}
+
+// Activate answers one activation request from the client at addr: it
+// counts the client, records the request in the history, waits until both
+// are committed, and returns the signed grant, or an *hresult.Error such as
+// CountTooLow (with the count) or ClockSkew.
+func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, addr string) (*protocol.Envelope, error) {
+	now := h.now().UTC()
+	row := HistoryRow{Time: now, CMID: clip(req.CMID), SKU: clip(req.SKU), Group: clip(req.Group), Addr: clip(addr), Count: -1}
+	prod, group, cert, err := h.check(req, now)
+	if prod.SKU != "" {
+		row.Group = group.Name
+	}
+	if err != nil {
+		if c := h.counters[row.Group]; c != nil {
+			h.mu.Lock()
+			row.Count = c.count(now)
+			h.mu.Unlock()
+		}
+		return nil, h.record(ctx, write{hist: row}, err)
+	}
+	h.mu.Lock()
+	count, evicted := h.counters[group.Name].observe(req.CMID, now)
+	row.Count = count
+	var answer error
+	if count < group.Threshold {
+		answer = countTooLow(count, group, h.settings.ActivationInterval)
+	}
+	row.Result = hresult.OK.String()
+	if answer != nil {
+		row.Result = hresult.CodeOf(answer).String()
+	}
+	wait := h.commit.submit(ctx, write{hist: row, counted: true, evicted: evicted})
+	h.mu.Unlock()
+	if err := wait(); err != nil {
+		return nil, err
+	}
+	if answer != nil {
+		return nil, answer
+	}
+	req.SKU = prod.SKU
+	env, err := protocol.Seal(grantFor(req, now, prod.KMSValidity(), h.settings, count, h.name), h.signer, cert)
+	if err != nil {
+		return nil, hresult.Wrap(hresult.Internal, err, "cannot sign the grant")
+	}
+	return &env, nil
+}
+
+// record writes a history row for a refused request and returns answer.
+func (h *Host) record(ctx context.Context, w write, answer error) error {
+	w.hist.Result = hresult.CodeOf(answer).String()
+	if err := h.commit.submit(ctx, w)(); err != nil {
+		return err
+	}
+	return answer
+}
+
+// check validates a request before it is counted.
+func (h *Host) check(req protocol.ActivationRequest, now time.Time) (catalog.Product, catalog.Group, string, error) {
+	var none catalog.Product
+	if err := req.Validate(); err != nil {
+		return none, catalog.Group{}, "", err
+	}
+	if req.Kind != protocol.KindKMS {
+		return none, catalog.Group{}, "", hresult.Newf(hresult.BadRequest, "a KMS host activates only kms requests, not %q", clip(req.Kind))
+	}
+	if len(req.CMID) > maxField || len(req.SKU) > maxField || len(req.HardwareID) > maxField || len(req.Nonce) > maxField {
+		return none, catalog.Group{}, "", hresult.New(hresult.BadRequest, "a field of the activation request is too long")
+	}
+	prod, ok := h.cat.Product(req.SKU)
+	if !ok {
+		return none, catalog.Group{}, "", hresult.Newf(hresult.SKUNotFound, "product SKU %q is not in this KMS host's catalog", clip(req.SKU))
+	}
+	group, _ := h.cat.Group(prod.Group)
+	if req.Group != "" && !strings.EqualFold(req.Group, group.Name) {
+		return prod, group, "", hresult.Newf(hresult.BadRequest, "product %s is in group %s, not %q", prod.SKU, group.Name, clip(req.Group))
+	}
+	cert, ok := h.certs[group.Name]
+	if !ok {
+		return prod, group, "", withStatus(http.StatusNotFound, hresult.Newf(hresult.ServiceFailure, "this KMS host does not serve group %s", group.Name).
+			WithHint("install and activate a KMS host key for that group on the host, or use another host"))
+	}
+	if d := now.Sub(req.ClientTime); d > MaxClockSkew || d < -MaxClockSkew {
+		return prod, group, "", hresult.Newf(hresult.ClockSkew, "client clock %s and KMS host clock %s differ by %s (more than 4h)",
+			req.ClientTime.UTC().Format(time.RFC3339), now.Format(time.RFC3339), d.Abs().Round(time.Minute)).
+			WithHint("set the client's (or the host's) clock right, for example with NTP, and retry")
+	}
+	return prod, group, cert, nil
+}
+
+func countTooLow(count int, g catalog.Group, interval int) *hresult.Error {
+	e := hresult.Newf(hresult.CountTooLow, "count %d of %d needed: the KMS host has counted %d client(s) of group %s and activates from %d",
+		count, g.Threshold, count, g.Name, g.Threshold).
+		WithHint(fmt.Sprintf("the client stays in grace and retries every %d minutes", interval))
+	e.CurrentCount = count
+	return e
+}
+
+// maxField caps the length of a request field.
+const maxField = 128
+
+func clip(s string) string {
+	if len(s) > maxField {
+		return s[:maxField]
+	}
+	return s
+}

@@ -1,0 +1,155 @@
+// Package mak is the online activation service (design §4, §7): it activates
+// MAK and retail keys, certifies KMS hosts under their host keys, exchanges
+// proxy (offline) installation requests for confirmations, and offers a
+// token-protected admin API to mint keys, block them and read their counts.
+//
+// Every successful answer is a protocol.Envelope signed with the
+// authority's service key; every failure is a protocol.ErrorResponse with a
+// stable code and the matching HTTP status. Counts live in a ledger.Ledger
+// (SQLite by default, PostgreSQL for several replicas), which spends each
+// activation exactly once under concurrency.
+//
+// Replays. The service keeps no record of nonces. Sending the same request
+// again is harmless by construction: an activation is bound to one
+// installation (hardware id + SKU), and an installation that is already
+// activated spends nothing, so a replayed or retried request only yields a
+// fresh grant for the machine it names. Whoever can replay a request holds
+// the key it carries anyway. The grant echoes the request's nonce so that a
+// client can tie an answer to its own request.
+package mak
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/volact/volact/internal/authority"
+	"github.com/volact/volact/internal/ledger"
+)
+
+// Limits and timeouts of the HTTP server (design §9).
+const (
+	MaxBodySize       = 64 << 10 // request body cap
+	MaxHeaderBytes    = 16 << 10
+	ReadHeaderTimeout = 5 * time.Second
+	ReadTimeout       = 15 * time.Second
+	WriteTimeout      = 30 * time.Second
+	IdleTimeout       = 2 * time.Minute
+	ShutdownTimeout   = 10 * time.Second
+)
+
+// HostCertValidity is how long a KMS host certificate is valid. A host
+// activates again before it runs out; a blocked host key then gets no new
+// certificate.
+const HostCertValidity = 365 * 24 * time.Hour
+
+// certRefresh is how often the service certificate is re-issued, so that a
+// long-running service never signs with an expired one.
+const certRefresh = time.Hour
+
+// Options are the optional dependencies of a Server.
+type Options struct {
+	Now        func() time.Time // clock; nil = time.Now
+	Logger     *slog.Logger     // nil = discard
+	AdminToken string           // bearer token of the admin API; "" disables it
+}
+
+// Server is the activation service. Build it with New; it is safe for
+// concurrent use.
+type Server struct {
+	auth    *authority.Authority
+	ledger  *ledger.Ledger
+	now     func() time.Time
+	log     *slog.Logger
+	token   string
+	metrics *metrics
+	admin   *Admin
+	signer  signer
+}
+
+// New returns a Server that activates keys of authority a and counts them
+// in l. It loads (or creates) the service signing key.
+func New(a *authority.Authority, l *ledger.Ledger, o Options) (*Server, error) {
+	if a == nil || l == nil {
+		return nil, errors.New("mak: New needs an authority and a ledger")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		auth: a, ledger: l, now: func() time.Time { return o.Now().UTC() }, log: o.Logger,
+		token: o.AdminToken, metrics: newMetrics(),
+		signer: signer{auth: a},
+	}
+	s.admin = &Admin{Authority: a, Ledger: l, Now: s.now}
+	if _, _, err := s.signer.get(s.now()); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Serve answers HTTP on ln (wrap it with tls.NewListener for HTTPS) until
+// ctx is cancelled, then shuts down gracefully: it stops accepting, lets
+// running requests finish for up to ShutdownTimeout and returns nil.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "grace", ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		hs.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// signer holds the service signing key and a certificate for it that is
+// re-issued every certRefresh.
+type signer struct {
+	auth   *authority.Authority
+	mu     sync.Mutex
+	key    ed25519.PrivateKey
+	cert   string
+	issued time.Time
+}
+
+func (g *signer) get(now time.Time) (ed25519.PrivateKey, string, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cert == "" || now.Before(g.issued) || now.Sub(g.issued) >= certRefresh {
+		key, cert, err := g.auth.ServiceSigner(now)
+		if err != nil {
+			return nil, "", err
+		}
+		g.key, g.cert, g.issued = key, cert, now
+	}
+	return g.key, g.cert, nil
+}

@@ -1,0 +1,52 @@
+package mak
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// TokenFile is the admin token's file in the authority directory.
+const TokenFile = "admin.token"
+
+// LoadOrCreateToken returns the admin token kept in dir/admin.token,
+// creating a random one (mode 0600) when the file is missing. created says
+// whether it did.
+func LoadOrCreateToken(dir string) (token, path string, created bool, err error) {
+	path = filepath.Join(dir, TokenFile)
+	if data, err := os.ReadFile(path); err == nil {
+		token = strings.TrimSpace(string(data))
+		if token == "" {
+			return "", path, false, fmt.Errorf("admin token file %s is empty", path)
+		}
+		return token, path, false, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", path, false, fmt.Errorf("read admin token: %w", err)
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", path, false, fmt.Errorf("make admin token: %w", err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) { // another process made it first
+		return LoadOrCreateToken(dir)
+	}
+	if err != nil {
+		return "", path, false, fmt.Errorf("write admin token: %w", err)
+	}
+	_, werr := f.WriteString(token + "\n")
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		os.Remove(path)
+		return "", path, false, fmt.Errorf("write admin token: %w", werr)
+	}
+	return token, path, true, nil
+}

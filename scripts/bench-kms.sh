@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# bench-kms.sh [BIN] — the KMS host against its floor, in one run.
+#
+# Sets up a throw-away authority and an activated KMS host, then starts the
+# floor (`kms bench --serve-floor`: decode the request, seal the same grant
+# with Ed25519, nothing else) and the real host (`kms serve`, persistence
+# and signing on), and drives both with the same load generator at 1, 8 and
+# 64 keep-alive clients, floor first at each level. Every request comes from
+# a new CMID, so counting and history do real work. Then it feeds 10k, 100k
+# and 1M distinct clients straight into a host and reads its memory (RSS).
+#
+# Prints Markdown tables. Env: DURATION (default 5s), CLIENTS (1,8,64),
+# TOTALS (10000,100000,1000000), SKIP_MEMORY=1 to skip the memory run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${1:-}
+DURATION=${DURATION:-5s}
+CLIENTS=${CLIENTS:-1,8,64}
+TOTALS=${TOTALS:-10000,100000,1000000}
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
+	wait 2> /dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+if [ -z "$BIN" ]; then
+	CGO_ENABLED=0 go build -trimpath -o "$tmp/volact" ./cmd/volact
+	BIN=$tmp/volact
+fi
+
+# waitfile FILE — wait up to 10s for a server to write its address.
+waitfile() {
+	for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done
+	echo "bench-kms: $1 never appeared" >&2
+	exit 1
+}
+
+export VOLACT_CONFIG="$tmp/empty.yaml" VOLACT_CATALOG="$tmp/auth/catalog.json"
+: > "$VOLACT_CONFIG"
+unset VOLACT_CLOCK_OFFSET VOLACT_SERVICE VOLACT_JSON VOLACT_DATA
+
+# An authority, and activated hosts (one for load, one for memory).
+"$BIN" mak init --dir "$tmp/auth" -q
+"$BIN" mak serve --dir "$tmp/auth" --listen 127.0.0.1:0 --addr-file "$tmp/svc.addr" 2> "$tmp/svc.log" &
+pids+=($!)
+waitfile "$tmp/svc.addr"
+for d in kms mem; do
+	"$BIN" kms install-key -q "$("$BIN" mak mint --dir "$tmp/auth" --type kms-host --sku suite-pro)" --data "$tmp/$d"
+	"$BIN" kms activate -q --data "$tmp/$d" --service "$(cat "$tmp/svc.addr")"
+done
+
+"$BIN" kms bench --serve-floor --listen 127.0.0.1:0 --addr-file "$tmp/floor.addr" 2> "$tmp/floor.log" &
+pids+=($!)
+"$BIN" kms serve --data "$tmp/kms" --listen 127.0.0.1:0 --addr-file "$tmp/kms.addr" 2> "$tmp/kms.log" &
+kms_pid=$!
+pids+=("$kms_pid")
+waitfile "$tmp/floor.addr"
+waitfile "$tmp/kms.addr"
+
+echo "### KMS host vs floor ($CLIENTS keep-alive clients, $DURATION each, persistence and signing on)"
+echo
+"$BIN" kms bench --markdown --target "$(cat "$tmp/kms.addr")" --floor "$(cat "$tmp/floor.addr")" \
+	--clients "$CLIENTS" --duration "$DURATION"
+echo
+if [ -r "/proc/$kms_pid/status" ]; then
+	echo "Host after the load run: $(awk '/^VmRSS|^VmHWM/ {printf "%s %.1f MiB  ", $1, $2/1024}' "/proc/$kms_pid/status")"
+	echo
+fi
+
+if [ -z "${SKIP_MEMORY:-}" ]; then
+	echo "### KMS host memory as distinct clients grow (in-process, Host.Activate, group-committed)"
+	echo
+	"$BIN" kms bench --markdown --memory --data "$tmp/mem" --totals "$TOTALS"
+	echo
+fi

@@ -1,0 +1,5 @@
+package main
+
+import "syscall"
+
+func sysProcAttr() *syscall.SysProcAttr { return nil }
