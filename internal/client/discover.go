@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/discovery"
+	"github.com/volact/volact/internal/httpjson"
 )
 
 // ProbeTimeout bounds the reachability probe of one host address.
@@ -74,7 +75,7 @@ func (c *Client) probe(ctx context.Context, res discovery.Resolver, h discovery.
 		resp, err := hc.Do(req)
 		if err != nil {
 			cancel()
-			d.Error = unreachable(req.URL.String(), err).Msg
+			d.Error = httpjson.Unreachable(req.URL.String(), err).Msg
 			continue
 		}
 		var body struct {

@@ -1,16 +1,14 @@
 package mak
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/httpjson"
 	"github.com/volact/volact/internal/protocol"
 )
 
@@ -73,39 +71,17 @@ func (c *ServiceClient) post(ctx context.Context, path string, admin bool, in, o
 		return hresult.New(hresult.Unauthorized, "no admin token given").
 			WithHint("pass --token T or VOLACT_TOKEN (the service keeps it in DIR/admin.token)")
 	}
-	body, err := json.Marshal(in)
-	if err != nil {
-		return fmt.Errorf("encode request: %w", err)
-	}
-	url := strings.TrimRight(c.URL, "/") + path
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return hresult.Wrap(hresult.InvalidArg, err, "bad service URL").WithExit(hresult.ExitInvalid)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if admin {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
 	hc := c.HTTP
 	if hc == nil {
 		hc = &http.Client{Timeout: ClientTimeout}
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return hresult.Newf(hresult.NoHost, "cannot reach the activation service at %s", req.URL.Redacted()).
-			WithHint("check the URL and that the service runs (volact mak serve)")
+	token := ""
+	if admin {
+		token = c.Token
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, protocol.MaxEnvelopeSize*4))
+	data, err := httpjson.Post(ctx, hc, strings.TrimRight(c.URL, "/")+path, token, in)
 	if err != nil {
-		return hresult.Wrap(hresult.NoHost, err, "the activation service's answer was cut off")
-	}
-	if resp.StatusCode != http.StatusOK {
-		var er protocol.ErrorResponse
-		if json.Unmarshal(data, &er) == nil && er.Error.Code != "" {
-			return er.Err()
-		}
-		return hresult.Newf(hresult.ServiceFailure, "the activation service answered %s", resp.Status)
+		return err
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return hresult.Wrap(hresult.ServiceFailure, err, "the activation service sent an unreadable answer")
