@@ -26,16 +26,14 @@ func bindConfig(cmd *cobra.Command, f *Factory) error {
 	if cfg == "" {
 		cfg = f.Getenv("VOLACT_CONFIG")
 	}
+	if cfg == "" {
+		// Look for the few formats we document ourselves: viper's own
+		// search stats a dozen extensions per directory on every start.
+		cfg = findConfig()
+	}
 	if cfg != "" {
 		v.SetConfigFile(cfg)
-	} else {
-		v.SetConfigName("config")
-		for _, d := range configDirs() {
-			v.AddConfigPath(d)
-		}
-	}
-	if err := v.ReadInConfig(); err != nil {
-		if !errors.As(err, new(viper.ConfigFileNotFoundError)) {
+		if err := v.ReadInConfig(); err != nil {
 			return hresult.Wrap(hresult.InvalidArg, err, "cannot read config file").
 				WithHint("fix the file or point --config / VOLACT_CONFIG at another one").WithExit(hresult.ExitInvalid)
 		}
@@ -59,6 +57,22 @@ func bindConfig(cmd *cobra.Command, f *Factory) error {
 		}
 	})
 	return errors.Join(errs...)
+}
+
+// configExts are the config file formats volact documents.
+var configExts = []string{"yaml", "yml", "json", "toml"}
+
+// findConfig returns the first config.<ext> in configDirs, or "".
+func findConfig() string {
+	for _, d := range configDirs() {
+		for _, ext := range configExts {
+			p := filepath.Join(d, "config."+ext)
+			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 // configDirs lists where volact looks for config.{yaml,json,toml} when no
