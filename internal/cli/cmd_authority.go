@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -64,20 +65,23 @@ type mintedKey struct {
 
 func newMakMintCmd(f *Factory) *cobra.Command {
 	var sf serviceFlags
-	var typ, sku string
+	var typ, sku, out string
 	var activations, count int
 	cmd := &cobra.Command{
-		Use:   "mint (--dir DIR | --service URL --token T) --type mak|kms-host|kms-client|retail --sku SKU [--activations N]",
+		Use:   "mint (--dir DIR | --service URL --token T) --type mak|kms-host|kms-client|retail --sku SKU [--activations N] [--count N [--out FILE]]",
 		Short: "Mint a product key and print it alone on one line",
 		Long: `Mint a product key with the authority in DIR, or through a running service's
 admin API (--service URL --token T), and print it alone on one line (--count N:
-N keys, one a line). A MAK carries its activation limit (--activations, default
+N keys, one a line). --out FILE writes the keys into FILE (mode 0600) instead
+and prints only how many were minted; on a terminal a progress bar shows on
+stderr (not with -q). A MAK carries its activation limit (--activations, default
 50; the volume licensing tiers are 50, 100, 250, 500, 750, 1000, 2500, 5000).
 For kms-client it prints the catalog's published KMS client key of that SKU.
 A KMS host key activates at most 6 hosts, each at most 10 times.`,
 		Example: "  volact mak mint --dir D --type mak --sku suite-pro --activations 250\n" +
 			"  volact mak mint --dir D --type kms-host --sku workstation-ent\n" +
-			"  volact mak mint --service https://act.example.com --token T --type mak --sku suite-pro --count 10",
+			"  volact mak mint --service https://act.example.com --token T --type mak --sku suite-pro --count 10\n" +
+			"  volact mak mint --dir D --type mak --sku suite-pro --count 5000 --out keys.txt",
 		Args: args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, err := productkey.ParseType(typ)
@@ -90,6 +94,17 @@ A KMS host key activates at most 6 hosts, each at most 10 times.`,
 				}
 				activations = 0
 			}
+			if count < 1 || count > maxBulkMint {
+				return invalidf("--count %d: want 1 to %d", count, maxBulkMint)
+			}
+			if t == productkey.KMSClient {
+				count = 1 // one published key per SKU
+			}
+			if out != "" {
+				if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+					return invalidf("--out %s: its directory does not exist", out)
+				}
+			}
 			var api mak.AdminAPI
 			if sf.dir != "" { // minting needs no database
 				a, err := authority.Load(sf.dir)
@@ -100,12 +115,15 @@ A KMS host key activates at most 6 hosts, each at most 10 times.`,
 			} else if api, _, err = sf.adminAPI(f, context.Background()); err != nil {
 				return err
 			}
-			res, err := api.Mint(context.Background(), mak.MintRequest{Type: t.String(), SKU: sku, Activations: activations, Count: count})
+			res, err := mintBatches(f, api, mak.MintRequest{Type: t.String(), SKU: sku, Activations: activations}, count)
 			if err != nil {
 				return err
 			}
-			keys := make([]mintedKey, len(res.Keys))
-			for i, k := range res.Keys {
+			if out != "" {
+				return writeMinted(f, out, res)
+			}
+			keys := make([]mintedKey, len(res))
+			for i, k := range res {
 				keys[i] = mintedKey{Key: k, Type: t.String(), SKU: sku, Activations: activations}
 			}
 			switch {
@@ -126,10 +144,63 @@ A KMS host key activates at most 6 hosts, each at most 10 times.`,
 	cmd.Flags().StringVar(&sku, "sku", "", "product SKU from the catalog (required)")
 	cmd.Flags().IntVar(&activations, "activations", 50, "MAK activation limit")
 	cmd.Flags().IntVar(&count, "count", 1, "number of keys to mint")
+	cmd.Flags().StringVar(&out, "out", "", "write the keys to this file (mode 0600), one a line, instead of stdout")
 	for _, n := range []string{"type", "sku"} {
 		_ = cmd.MarkFlagRequired(n)
 	}
 	return cmd
+}
+
+// maxBulkMint is the most keys one mak mint run makes (in requests of at
+// most mintBatch keys).
+const maxBulkMint = 1_000_000
+
+// mintBatch is the number of keys asked for per request: small enough for
+// the progress bar to move, large enough to keep requests few.
+const mintBatch = 50
+
+// mintBatches mints count keys in requests of at most mintBatch keys,
+// showing progress on a terminal.
+func mintBatches(f *Factory, api mak.AdminAPI, req mak.MintRequest, count int) ([]string, error) {
+	bar := newProgress(f.IO, f.Opts.Quiet, int64(count), "minting keys")
+	defer bar.Stop()
+	keys := make([]string, 0, count)
+	for left := count; left > 0; {
+		req.Count = min(left, mintBatch)
+		res, err := api.Mint(context.Background(), req)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, res.Keys...)
+		bar.Add(req.Count)
+		left -= req.Count
+	}
+	bar.Finish()
+	return keys, nil
+}
+
+// writeMinted writes keys one a line into path (mode 0600, atomically) and
+// prints a summary that shows none of them.
+func writeMinted(f *Factory, path string, keys []string) error {
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte('\n')
+	}
+	if err := atomicfile.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		return hresult.Wrap(hresult.Internal, err, "cannot write --out "+path)
+	}
+	switch {
+	case f.Opts.JSON:
+		writeJSON(f.IO.Out, map[string]any{"count": len(keys), "out": path})
+	case !f.Opts.Quiet:
+		noun := "keys"
+		if len(keys) == 1 {
+			noun = "key"
+		}
+		fmt.Fprintf(f.IO.Out, "Minted %d %s into %s\n", len(keys), noun, path)
+	}
+	return nil
 }
 
 func newCatalogCmd(f *Factory) *cobra.Command {

@@ -260,7 +260,9 @@ func newKmsHistoryCmd(f *Factory) *cobra.Command {
 		Short: "Export the activation history (time, CMID, group, SKU, result, count)",
 		Long: `Export every activation request the host answered and still keeps (see
 kms set --history-retention): as CSV with a header line, or JSON. --since
-takes an RFC 3339 time, a date (2006-01-02) or a duration back from now (72h).`,
+takes an RFC 3339 time, a date (2006-01-02) or a duration back from now (72h).
+When stdout is redirected and stderr is a terminal, stderr shows the bytes
+written so far (not with -q).`,
 		Example: "  volact kms history --data D --format csv > kms-history.csv\n  volact kms history --data D --format json --since 168h",
 		Args:    args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -271,7 +273,15 @@ takes an RFC 3339 time, a date (2006-01-02) or a duration back from now (72h).`,
 			if err != nil {
 				return err
 			}
-			return kms.WriteHistory(f.IO.Out, dir, format, from)
+			// A bar only when stdout goes elsewhere (a file, a pipe), never
+			// mixed into the export on the same terminal.
+			bar := newByteProgress(f.IO, f.Opts.Quiet || f.IO.IsStdoutTTY(), "exporting history")
+			defer bar.Stop()
+			if err := kms.WriteHistory(bar.Writer(f.IO.Out), dir, format, from); err != nil {
+				return err
+			}
+			bar.Finish()
+			return nil
 		},
 	}
 	dataFlag(cmd, &dir)

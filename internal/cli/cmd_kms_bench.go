@@ -38,7 +38,9 @@ with Ed25519, with no counting, history or disk.
 
 --memory feeds --totals distinct clients straight into the host in --data
 (no HTTP, --workers concurrent submitters) and prints the process's memory
-after each total.`,
+after each total.
+
+On a terminal, stderr shows a bar that moves after each run (not with -q).`,
 		Example: `  volact kms bench --target http://127.0.0.1:1688 --clients 1,8,64 --duration 5s
   volact kms bench --serve-floor --listen 127.0.0.1:0 --addr-file floor.addr
   volact kms bench --target $KMS --floor $FLOOR --markdown
@@ -63,21 +65,34 @@ after each total.`,
 				Floor *kms.BenchResult `json:"floor,omitempty"`
 				Host  kms.BenchResult  `json:"host"`
 			}
+			runs := len(levels)
+			if floor != "" {
+				runs *= 2
+			}
+			bar := newProgress(f.IO, f.Opts.Quiet, int64(runs), "bench")
+			defer bar.Stop()
+			run := func(what, url string, n int) (kms.BenchResult, error) {
+				bar.Describe(fmt.Sprintf("bench: %s, %d clients", what, n))
+				r, err := kms.Bench(ctx, kms.BenchOptions{Target: url, Clients: n, Duration: dur, SKU: sku, Now: f.mustNow})
+				bar.Add(1)
+				return r, err
+			}
 			var out []level
 			for _, n := range levels {
 				var l level
 				if floor != "" {
-					r, err := kms.Bench(ctx, kms.BenchOptions{Target: floor, Clients: n, Duration: dur, SKU: sku, Now: f.mustNow})
+					r, err := run("floor", floor, n)
 					if err != nil {
 						return err
 					}
 					l.Floor = &r
 				}
-				if l.Host, err = kms.Bench(ctx, kms.BenchOptions{Target: target, Clients: n, Duration: dur, SKU: sku, Now: f.mustNow}); err != nil {
+				if l.Host, err = run("host", target, n); err != nil {
 					return err
 				}
 				out = append(out, l)
 			}
+			bar.Finish()
 			if f.Opts.JSON {
 				writeJSON(f.IO.Out, map[string]any{"target": target, "floor": floor, "results": out})
 				return nil

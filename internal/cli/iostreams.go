@@ -17,6 +17,7 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	stdoutTTY bool
+	stderrTTY bool
 	noColor   bool // --no-color or NO_COLOR
 	// CRLF makes legacy (ospp/slmgr) text end lines with \r\n, as on Windows.
 	CRLF bool
@@ -24,13 +25,17 @@ type IOStreams struct {
 
 // System returns streams bound to the process's stdin, stdout and stderr.
 func System() *IOStreams {
-	tty := isatty.IsTerminal(os.Stdout.Fd()) || isatty.IsCygwinTerminal(os.Stdout.Fd())
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
-		stdoutTTY: tty,
+		stdoutTTY: isTerminal(os.Stdout),
+		stderrTTY: isTerminal(os.Stderr),
 		noColor:   os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb",
 		CRLF:      lineEndCRLF,
 	}
+}
+
+func isTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 }
 
 // TestStreams returns streams backed by buffers, not a terminal, colour off.
@@ -44,6 +49,12 @@ func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
 
 // SetStdoutTTY overrides terminal detection (tests).
 func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
+
+// IsStderrTTY reports whether stderr is a terminal (progress bars go there).
+func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+
+// SetStderrTTY overrides terminal detection of stderr (tests).
+func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
 
 // DisableColor turns colour off (--no-color).
 func (s *IOStreams) DisableColor() { s.noColor = true }

@@ -56,6 +56,7 @@ func TestScript(t *testing.T) {
 			"waitfile": cmdWaitfile,
 			"envfile":  cmdEnvfile,
 			"dns":      cmdDNS,
+			"keyfile":  cmdKeyfile,
 		},
 	})
 }
