@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/volact/volact/internal/hresult"
@@ -36,8 +37,8 @@ type committer struct {
 	mu        sync.RWMutex // held for reading by submitters, for writing by close
 	closed    bool
 	lastPrune time.Time
-	ws        []write                // reused by commit
-	onBatch   func(n int, err error) // metrics; may be nil
+	ws        []write                                // reused by commit
+	onBatch   atomic.Pointer[func(n int, err error)] // metrics; set by Handler while the committer runs
 	// beforeCommit, when set (tests), runs after a batch is written and
 	// before it is committed.
 	beforeCommit func(n int)
@@ -100,8 +101,8 @@ func (c *committer) run() {
 			}
 		}
 		err := c.commit(batch)
-		if c.onBatch != nil {
-			c.onBatch(len(batch), err)
+		if f := c.onBatch.Load(); f != nil {
+			(*f)(len(batch), err)
 		}
 		for _, q := range batch {
 			q.done <- err

@@ -117,7 +117,8 @@ func (h *Host) Handler(allow []netip.Prefix) http.Handler {
 		allow = DefaultAllow
 	}
 	m := newMetrics(h)
-	h.commit.onBatch = func(n int, _ error) { m.batch.Observe(float64(n)) }
+	onBatch := func(n int, _ error) { m.batch.Observe(float64(n)) }
+	h.commit.onBatch.Store(&onBatch)
 	ok := m.requests.WithLabelValues(hresult.OK.String())
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/kms/activate", func(w http.ResponseWriter, r *http.Request) {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/volact/volact/internal/atomicfile"
 )
 
 // TokenFile is the admin token's file in the authority directory.
@@ -33,20 +35,15 @@ func LoadOrCreateToken(dir string) (token, path string, created bool, err error)
 		return "", path, false, fmt.Errorf("make admin token: %w", err)
 	}
 	token = base64.RawURLEncoding.EncodeToString(b)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// Written whole under a temp name and linked into place: a kill at any
+	// moment, or a second replica starting at once, never leaves an empty
+	// or half-written token file.
+	err = atomicfile.Create(path, []byte(token+"\n"), 0o600)
 	if errors.Is(err, fs.ErrExist) { // another process made it first
 		return LoadOrCreateToken(dir)
 	}
 	if err != nil {
 		return "", path, false, fmt.Errorf("write admin token: %w", err)
-	}
-	_, werr := f.WriteString(token + "\n")
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		os.Remove(path)
-		return "", path, false, fmt.Errorf("write admin token: %w", werr)
 	}
 	return token, path, true, nil
 }
