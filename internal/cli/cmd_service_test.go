@@ -17,7 +17,6 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,7 +27,6 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/authority"
-	"github.com/volact/volact/internal/ledger"
 	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/productkey"
 )
@@ -127,21 +125,7 @@ func editPayload(t *testing.T, p map[string]any) {
 func TestEditedGrant(t *testing.T) {
 	now := time.Now().UTC()
 	dir := t.TempDir()
-	a, err := authority.Init(filepath.Join(dir, "auth"), now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := ledger.Open(context.Background(), filepath.Join(dir, "service.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	srv, err := mak.New(a, l, mak.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
+	a, l, ts := startService(t, dir, now)
 	key, err := a.Mint(productkey.MAK, "suite-pro", 5, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -1,11 +1,9 @@
 package cli_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +13,6 @@ import (
 
 	"github.com/volact/volact/internal/atomicfile"
 	"github.com/volact/volact/internal/authority"
-	"github.com/volact/volact/internal/ledger"
-	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/productkey"
 )
 
@@ -32,21 +28,7 @@ func TestKillClientVerbs(t *testing.T) {
 	kills := killRounds(30, 1000)
 	now := time.Now().UTC()
 	dir := t.TempDir()
-	a, err := authority.Init(filepath.Join(dir, "auth"), now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := ledger.Open(context.Background(), filepath.Join(dir, "service.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	srv, err := mak.New(a, l, mak.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
+	a, _, ts := startService(t, dir, now)
 	var keys []string
 	for i := range 4 {
 		k, err := a.Mint(productkey.MAK, []string{"suite-pro", "server-std"}[i%2], 100, uint32(i))

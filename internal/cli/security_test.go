@@ -2,12 +2,10 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,8 +13,6 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/authority"
-	"github.com/volact/volact/internal/ledger"
-	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/productkey"
 	"github.com/volact/volact/internal/protocol"
 )
@@ -28,25 +24,11 @@ import (
 func TestForgedAndReplayed(t *testing.T) {
 	now := time.Now().UTC()
 	dir := t.TempDir()
-	a, err := authority.Init(filepath.Join(dir, "auth"), now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, _, ts := startService(t, dir, now)
 	other, err := authority.Init(filepath.Join(dir, "other"), now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := ledger.Open(context.Background(), filepath.Join(dir, "service.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	srv, err := mak.New(a, l, mak.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
 	key, err := a.Mint(productkey.MAK, "suite-pro", 5, 0)
 	if err != nil {
 		t.Fatal(err)
