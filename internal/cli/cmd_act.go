@@ -68,10 +68,10 @@ func printActResults(f *Factory, res []client.Result, err error) error {
 		return nil
 	}
 	if res == nil || f.Opts.Quiet {
-		if err != nil && f.Opts.Legacy != "" && !f.Opts.Quiet {
+		if err != nil {
 			return legacyFail(f, err)
 		}
-		return err
+		return nil
 	}
 	l := newLineWriter(f.IO)
 	switch f.Opts.Legacy {

@@ -30,8 +30,9 @@ func args(min, max int) cobra.PositionalArgs {
 // legacyFail prints an ospp/slmgr failure the way the old tools did (ERROR
 // CODE lines on stdout, in the frame for ospp) and returns err for the exit
 // status and the one stderr line.
+// It prints nothing outside the legacy styles, with --json or with -q.
 func legacyFail(f *Factory, err error) error {
-	if f.Opts.Quiet {
+	if f.Opts.Legacy == "" || f.Opts.JSON || f.Opts.Quiet {
 		return err
 	}
 	e := hresult.From(err)
@@ -58,10 +59,7 @@ func newInpkeyCmd(f *Factory) *cobra.Command {
 			}
 			in, err := c.InstallKey(a[0])
 			if err != nil {
-				if f.Opts.Legacy != "" && !f.Opts.JSON {
-					return legacyFail(f, err)
-				}
-				return err
+				return legacyFail(f, err)
 			}
 			return printInstalled(f, in, "<Product key installation successful>", fmt.Sprintf("Installed product key %s successfully.", in.PartialKey))
 		},
@@ -86,10 +84,7 @@ func newUnpkeyCmd(f *Factory) *cobra.Command {
 			}
 			in, err := c.UninstallKey(last5)
 			if err != nil {
-				if f.Opts.Legacy != "" && !f.Opts.JSON {
-					return legacyFail(f, err)
-				}
-				return err
+				return legacyFail(f, err)
 			}
 			return printInstalled(f, in, "<Product key uninstall successful>", "Uninstalled product key successfully.")
 		},

@@ -29,10 +29,7 @@ otherwise). All or nothing: if one product may not be rearmed, none is.`,
 			}
 			out, err := c.Rearm(sku)
 			if err != nil {
-				if f.Opts.Legacy != "" && !f.Opts.JSON {
-					return legacyFail(f, err)
-				}
-				return err
+				return legacyFail(f, err)
 			}
 			switch {
 			case f.Opts.JSON:

@@ -314,10 +314,7 @@ activate it. Handle the request as you handle the key.`,
 			}
 			text, err := c.InstallationRequest(sku)
 			if err != nil {
-				if f.Opts.Legacy != "" && !f.Opts.JSON {
-					return legacyFail(f, err)
-				}
-				return err
+				return legacyFail(f, err)
 			}
 			label := ""
 			if f.Opts.Legacy == "slmgr" {
@@ -346,10 +343,7 @@ again without spending an activation.`,
 		RunE: func(cmd *cobra.Command, a []string) error {
 			r, err := applyConfirmation(f, a[0])
 			if err != nil {
-				if f.Opts.Legacy != "" && !f.Opts.JSON {
-					return legacyFail(f, err)
-				}
-				return err
+				return legacyFail(f, err)
 			}
 			return printConfirmation(f, r)
 		},

@@ -29,10 +29,7 @@ func newSettingCmd(f *Factory, use, short, example string, nargs int, apply func
 				return err
 			})
 			if err != nil {
-				if f.Opts.Legacy != "" && !f.Opts.JSON {
-					return legacyFail(f, err)
-				}
-				return err
+				return legacyFail(f, err)
 			}
 			switch {
 			case f.Opts.JSON:
