@@ -1,20 +1,15 @@
 package cli
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/volact/volact/internal/atomicfile"
 	"github.com/volact/volact/internal/discovery"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/kms"
@@ -95,7 +90,7 @@ each at most 10 times.`,
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			ctx, stop := interruptContext()
 			defer stop()
 			keys, err := kms.ActivateHost(ctx, dir, f.Opts.Service, hostID, nil, f.mustNow())
 			if err != nil {
@@ -147,17 +142,14 @@ SIGINT and SIGTERM stop the host gracefully.`,
 			if listen == "" {
 				listen = ":" + strconv.Itoa(h.Settings().Port)
 			}
-			ln, err := net.Listen("tcp", listen)
+			ln, err := listenTCP(listen)
 			if err != nil {
-				return hresult.Wrap(hresult.InvalidArg, err, "cannot listen on "+listen).WithExit(hresult.ExitInvalid)
+				return err
 			}
-			if addrFile != "" {
-				if err := atomicfile.WriteFile(addrFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
-					ln.Close()
-					return hresult.Wrap(hresult.Internal, err, "cannot write --addr-file")
-				}
+			if err := writeAddrFile(addrFile, ln.Addr().String(), ln); err != nil {
+				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			ctx, stop := interruptContext()
 			defer stop()
 			if err := h.Serve(ctx, ln, nets); err != nil {
 				return hresult.Wrap(hresult.ServiceFailure, err, "the KMS host stopped")

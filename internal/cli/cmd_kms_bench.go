@@ -3,18 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/volact/volact/internal/atomicfile"
-	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/kms"
 )
 
@@ -47,7 +42,7 @@ On a terminal, stderr shows a bar that moves after each run (not with -q).`,
   volact kms bench --memory --data DIR --totals 10000,100000,1000000`,
 		Args: args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			ctx, stop := interruptContext()
 			defer stop()
 			switch {
 			case serveFloor:
@@ -136,15 +131,12 @@ On a terminal, stderr shows a bar that moves after each run (not with -q).`,
 
 // serveBenchFloor serves the bench's floor until ctx ends.
 func serveBenchFloor(ctx context.Context, listen, addrFile string) error {
-	ln, err := net.Listen("tcp", listen)
+	ln, err := listenTCP(listen)
 	if err != nil {
-		return hresult.Wrap(hresult.InvalidArg, err, "cannot listen on "+listen).WithExit(hresult.ExitInvalid)
+		return err
 	}
-	if addrFile != "" {
-		if err := atomicfile.WriteFile(addrFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
-			ln.Close()
-			return hresult.Wrap(hresult.Internal, err, "cannot write --addr-file")
-		}
+	if err := writeAddrFile(addrFile, ln.Addr().String(), ln); err != nil {
+		return err
 	}
 	name, _ := os.Hostname()
 	return kms.ServeFloor(ctx, ln, name)

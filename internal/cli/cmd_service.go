@@ -10,10 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -107,7 +105,7 @@ SIGINT and SIGTERM stop the service gracefully.`,
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			ctx, stop := interruptContext()
 			defer stop()
 			a, err := authority.Load(sf.dir)
 			if err != nil {
@@ -140,11 +138,8 @@ SIGINT and SIGTERM stop the service gracefully.`,
 				url = "https://" + ln.Addr().String()
 			}
 			log.Info("activation service listening", "url", url, "database", l.Backend(), "admin_token", tokenFrom)
-			if addrFile != "" {
-				if err := atomicfile.WriteFile(addrFile, []byte(url+"\n"), 0o644); err != nil {
-					ln.Close()
-					return hresult.Wrap(hresult.Internal, err, "cannot write --addr-file")
-				}
+			if err := writeAddrFile(addrFile, url, ln); err != nil {
+				return err
 			}
 			if err := srv.Serve(ctx, ln); err != nil {
 				return hresult.Wrap(hresult.ServiceFailure, err, "the activation service stopped")
@@ -225,7 +220,7 @@ func newKeyAdminCmd(f *Factory, use, short, long string, op func(mak.AdminAPI, c
 			"  volact mak " + use + " BCDFG-HJKMP-QRTVW-XY234-6789B --service https://act.example.com --token T --json",
 		Args: args(1, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			ctx, stop := interruptContext()
 			defer stop()
 			api, done, err := sf.adminAPI(f, ctx)
 			if err != nil {
@@ -280,7 +275,7 @@ machine with 'volact actcid'. The request carries the MAK: treat it as the key.`
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			ctx, stop := interruptContext()
 			defer stop()
 			conf, err := (&mak.ServiceClient{URL: f.Opts.Service}).Proxy(ctx, req)
 			if err != nil {
