@@ -139,7 +139,8 @@ func Open(ctx context.Context, dsn string) (*Ledger, error) {
 	return l, nil
 }
 
-// Close releases the database connections.
+// Close releases the database connections. On PostgreSQL it waits for
+// the transactions in progress to end.
 func (l *Ledger) Close() error { return l.b.close() }
 
 // Backend names the database kind: "sqlite" or "postgres".

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/volact/volact/internal/hresult"
 )
@@ -20,14 +21,18 @@ const (
 	defaultPoolSize = 16
 	// connectTimeout applies when the DSN sets no connect_timeout.
 	connectTimeout = 2 * time.Second
+	// idleCheck is how long a pooled connection may sit idle before it is
+	// pinged before use (the server may have closed it meanwhile).
+	idleCheck = 30 * time.Second
 	// migrationLockID is the pg_advisory_xact_lock key that serialises
 	// schema migrations of replicas starting at once ("volact" in ASCII).
 	migrationLockID = 0x766f6c616374
 )
 
-// pgBackend is PostgreSQL (or a Postgres-wire engine) at READ COMMITTED.
+// pgBackend is PostgreSQL (or a Postgres-wire engine) at READ COMMITTED,
+// over a pgxpool connection pool.
 type pgBackend struct {
-	pool *pgPool
+	pool *pgxpool.Pool
 }
 
 func openPostgres(ctx context.Context, dsn string) (backend, error) {
@@ -35,29 +40,42 @@ func openPostgres(ctx context.Context, dsn string) (backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := pgx.ParseConfig(dsn)
+	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// pgx redacts the password in its parse errors.
 		return nil, hresult.Wrap(hresult.InvalidArg, err, "invalid PostgreSQL URL").
 			WithHint("use postgres://user:password@host:port/database")
 	}
-	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = connectTimeout
+	cc := cfg.ConnConfig
+	if cc.ConnectTimeout == 0 {
+		cc.ConnectTimeout = connectTimeout
 	}
-	b := &pgBackend{pool: newPgPool(cfg, size)}
+	cfg.MaxConns = size
+	cfg.ShouldPing = func(_ context.Context, p pgxpool.ShouldPingParams) bool {
+		return p.IdleDuration >= idleCheck
+	}
+	// NewWithConfig connects lazily (MinConns is 0); the ping below opens
+	// the first connection.
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, hresult.Wrap(hresult.InvalidArg, redacted{err, cc.Password}, "invalid PostgreSQL URL").
+			WithHint("use postgres://user:password@host:port/database")
+	}
+	b := &pgBackend{pool: pool}
 	if err := b.ping(ctx); err != nil {
 		b.close()
-		where := fmt.Sprintf("%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
-		return nil, hresult.Wrap(hresult.ServiceFailure, redacted{err, cfg.Password},
+		where := fmt.Sprintf("%s:%d/%s", cc.Host, cc.Port, cc.Database)
+		return nil, hresult.Wrap(hresult.ServiceFailure, redacted{err, cc.Password},
 			"cannot connect to PostgreSQL at "+where).
 			WithHint("check that PostgreSQL is running and that the --db URL, user and password are right")
 	}
 	return b, nil
 }
 
-// takePoolSize removes pool_max_conns from a URL DSN (PostgreSQL would
-// reject it as an unknown run-time parameter) and returns its value.
-func takePoolSize(dsn string) (string, int, error) {
+// takePoolSize removes pool_max_conns from a URL DSN and returns its value
+// (defaultPoolSize when absent), so that a bad value gets this package's
+// message rather than pgxpool's.
+func takePoolSize(dsn string) (string, int32, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "", 0, hresult.New(hresult.InvalidArg, "invalid PostgreSQL URL").
@@ -68,45 +86,38 @@ func takePoolSize(dsn string) (string, int, error) {
 	if v == "" {
 		return dsn, defaultPoolSize, nil
 	}
-	n, err := strconv.Atoi(v)
+	n, err := strconv.ParseInt(v, 10, 32)
 	if err != nil || n < 1 {
 		return "", 0, hresult.Newf(hresult.InvalidArg, "pool_max_conns %q is not a positive number", v)
 	}
 	q.Del("pool_max_conns")
 	u.RawQuery = q.Encode()
-	return u.String(), n, nil
+	return u.String(), int32(n), nil
 }
 
 func (p *pgBackend) name() string      { return "postgres" }
 func (p *pgBackend) forUpdate() string { return " FOR UPDATE" }
-func (p *pgBackend) close() error      { p.pool.close(); return nil }
+func (p *pgBackend) close() error      { p.pool.Close(); return nil }
 
 func (p *pgBackend) migrationLock() string {
 	return "SELECT pg_advisory_xact_lock(" + strconv.Itoa(migrationLockID) + ")"
 }
 
-func (p *pgBackend) ping(ctx context.Context) error {
-	c, err := p.pool.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer p.pool.release(c)
-	return c.Ping(ctx)
-}
+func (p *pgBackend) ping(ctx context.Context) error { return p.pool.Ping(ctx) }
 
 func (p *pgBackend) inTx(ctx context.Context, fn func(querier) error) error {
-	c, err := p.pool.acquire(ctx)
+	c, err := p.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
-	defer p.pool.release(c)
+	defer c.Release()
 	tx, err := c.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return err
 	}
 	if err := fn(pgTx{tx}); err != nil {
-		// Roll back even when ctx is done; a broken connection is dropped
-		// by release.
+		// Roll back even when ctx is done; Release drops a connection that
+		// is broken or still inside a transaction.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		tx.Rollback(rctx)
