@@ -47,7 +47,7 @@ cross: ## Build for every GOOS/GOARCH into bin/
 	done
 
 fuzz: ## Short fuzz run of every parser (FUZZTIME each, default 10s)
-	@set -e; for t in "FuzzParse ./internal/productkey" "FuzzParse ./internal/catalog" "FuzzOpen ./internal/protocol" "FuzzDecodeText ./internal/protocol" "FuzzDecode ./internal/store" "FuzzTranslateArgs ./internal/cli"; do \
+	@set -e; for t in "FuzzParse ./internal/productkey" "FuzzParse ./internal/catalog" "FuzzOpen ./internal/protocol" "FuzzDecodeText ./internal/protocol" "FuzzDecode ./internal/store" "FuzzTranslateArgs ./internal/cli" "FuzzDecodeRecords ./internal/kms"; do \
 	  set -- $$t; echo "fuzz $$1 $$2"; $(GO) test -run '^$$' -fuzz "^$$1$$" -fuzztime $${FUZZTIME:-10s} $$2; done
 
 golden: ## Regenerate golden files

@@ -71,7 +71,7 @@ if [ -r "/proc/$kms_pid/status" ]; then
 fi
 
 if [ -z "${SKIP_MEMORY:-}" ]; then
-	echo "### KMS host memory as distinct clients grow (in-process, Host.Activate, group-committed)"
+	echo "### KMS host memory as distinct clients grow (in-process, Host.Activate, journaled)"
 	echo
 	"$BIN" kms bench --markdown --memory --data "$tmp/mem" --totals "$TOTALS"
 	echo

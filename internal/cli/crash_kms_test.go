@@ -17,7 +17,7 @@ import (
 // TestKillKMSServe kills `volact kms serve` with SIGKILL while 4 clients
 // send activations with distinct CMIDs, restarts it on the same data
 // directory, and so on. Every request the host answered (a grant, 200, or
-// a count below the threshold, 409) was committed before the answer: its
+// a count below the threshold, 409) was journaled before the answer: its
 // CMID must be in `kms history`, and `kms status` must count it (up to the
 // cap of twice the threshold). The host answers again after each restart.
 // 5 kills; 50 with VOLACT_LONG=1.

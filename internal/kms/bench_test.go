@@ -16,7 +16,7 @@ import (
 )
 
 // benchHandler sends b.N activation requests, each from a new CMID, through
-// h from 32 goroutines per CPU (so writes are group-committed) and reports
+// h from 32 goroutines per CPU and reports
 // requests/s.
 func benchHandler(b *testing.B, h http.Handler) {
 	var n atomic.Int64
@@ -49,8 +49,8 @@ func BenchmarkFloor(b *testing.B) {
 	benchHandler(b, h)
 }
 
-// BenchmarkHost is the host's handler with counting, history, group
-// commit (synchronous=FULL) and signing.
+// BenchmarkHost is the host's handler with counting, the journal, the
+// applier (synchronous=FULL batches) and signing.
 func BenchmarkHost(b *testing.B) {
 	now := time.Now()
 	a := kmstest.Authority(b, now)

@@ -72,3 +72,15 @@ func (c *counter) oldest() string {
 	}
 	return id
 }
+
+// replay applies a journaled request: its evicted CMID leaves and, if it
+// was counted, its CMID is counted at its time.
+func (c *counter) replay(w write) {
+	if !w.counted {
+		return
+	}
+	if w.evicted != "" {
+		delete(c.seen, w.evicted)
+	}
+	c.restore(w.hist.CMID, w.hist.Time)
+}

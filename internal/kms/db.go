@@ -27,8 +27,8 @@ CREATE INDEX IF NOT EXISTS history_t ON history(t);
 `
 
 // openDB opens (and with create, creates) the SQLite file at path in WAL
-// mode with full synchronous commits: each commit is durable, and group
-// commit keeps the number of commits low.
+// mode with full synchronous commits: each commit is durable, and the
+// applier batches requests so that commits are few.
 func openDB(path string, create bool) (*sql.DB, error) {
 	if !create {
 		if _, err := os.Stat(path); err != nil {
@@ -51,13 +51,19 @@ func openDB(path string, create bool) (*sql.DB, error) {
 	return db, nil
 }
 
+// querier runs queries: a database, or a transaction for a consistent view.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 func dbErr(err error, msg string) *hresult.Error {
 	return hresult.Wrap(hresult.ServiceFailure, err, msg).
 		WithHint("check that the data directory is writable and the disk is not full")
 }
 
 // loadSettings reads the settings, with defaults for those never set.
-func loadSettings(ctx context.Context, db *sql.DB) (Settings, error) {
+func loadSettings(ctx context.Context, db querier) (Settings, error) {
 	s := DefaultSettings()
 	rows, err := db.QueryContext(ctx, `SELECT name, value FROM settings`)
 	if err != nil {
@@ -137,7 +143,7 @@ type HostKey struct {
 	certificate string
 }
 
-func loadHostKeys(ctx context.Context, db *sql.DB) ([]HostKey, error) {
+func loadHostKeys(ctx context.Context, db querier) ([]HostKey, error) {
 	rows, err := db.QueryContext(ctx, `SELECT grp, key, installed_at, certificate, activated_at FROM host_keys ORDER BY grp`)
 	if err != nil {
 		return nil, dbErr(err, "cannot read host keys")
@@ -172,7 +178,7 @@ type clientRow struct {
 }
 
 // loadClients reads the clients seen within Window before now, oldest first.
-func loadClients(ctx context.Context, db *sql.DB, now time.Time) ([]clientRow, error) {
+func loadClients(ctx context.Context, db querier, now time.Time) ([]clientRow, error) {
 	rows, err := db.QueryContext(ctx, `SELECT grp, cmid, last_seen FROM clients WHERE last_seen > ? ORDER BY last_seen, cmid`,
 		now.Add(-Window).UnixNano())
 	if err != nil {
@@ -197,7 +203,7 @@ func loadClients(ctx context.Context, db *sql.DB, now time.Time) ([]clientRow, e
 
 // clientsSeen counts the distinct CMIDs per group in the history since t:
 // every client that asked, not capped like the count.
-func clientsSeen(ctx context.Context, db *sql.DB, since time.Time) (map[string]int, error) {
+func clientsSeen(ctx context.Context, db querier, since time.Time) (map[string]int, error) {
 	rows, err := db.QueryContext(ctx, `SELECT grp, COUNT(DISTINCT cmid) FROM history WHERE t >= ? AND cmid != '' GROUP BY grp`, since.UnixNano())
 	if err != nil {
 		return nil, dbErr(err, "cannot read the history")
@@ -227,7 +233,7 @@ type HistoryRow struct {
 }
 
 // queryHistory returns history rows at or after since, oldest first.
-func queryHistory(ctx context.Context, db *sql.DB, since time.Time, each func(HistoryRow) error) error {
+func queryHistory(ctx context.Context, db querier, since time.Time, each func(HistoryRow) error) error {
 	rows, err := db.QueryContext(ctx, `SELECT t, cmid, grp, sku, result, count, addr FROM history WHERE t >= ? ORDER BY id`, since.UnixNano())
 	if err != nil {
 		return dbErr(err, "cannot read the history")

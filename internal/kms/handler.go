@@ -88,7 +88,7 @@ func newMetrics(h *Host) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
 		}),
 		batch: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "volact_kms_commit_batch_size", Help: "Requests per group commit.",
+			Name: "volact_kms_commit_batch_size", Help: "Requests per database commit (journal segment applied).",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 10),
 		}),
 	}
@@ -118,7 +118,7 @@ func (h *Host) Handler(allow []netip.Prefix) http.Handler {
 	}
 	m := newMetrics(h)
 	onBatch := func(n int, _ error) { m.batch.Observe(float64(n)) }
-	h.commit.onBatch.Store(&onBatch)
+	h.applier.onBatch.Store(&onBatch)
 	ok := m.requests.WithLabelValues(hresult.OK.String())
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/kms/activate", func(w http.ResponseWriter, r *http.Request) {

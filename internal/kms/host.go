@@ -38,8 +38,8 @@ type Host struct {
 	settings Settings
 	signer   ed25519.PrivateKey
 	certs    map[string]string // group -> host certificate serving it
-	commit   *committer
-	ckpt     *checkpointer
+	journal  *journal
+	applier  *applier
 
 	mu       sync.Mutex
 	counters map[string]*counter // by group name
@@ -91,6 +91,10 @@ func Open(o Options) (h *Host, err error) {
 	for _, g := range cat.Groups {
 		h.counters[g.Name] = newCounter(g.Threshold)
 	}
+	next, err := replay(db, o.Dir, h.log, o.Now())
+	if err != nil {
+		return nil, err
+	}
 	rows, err := loadClients(ctx, db, o.Now())
 	if err != nil {
 		return nil, err
@@ -100,10 +104,11 @@ func Open(o Options) (h *Host, err error) {
 			c.restore(r.cmid, r.seen)
 		}
 	}
-	if h.ckpt, err = startCheckpointer(db, filepath.Join(o.Dir, DBFile), h.log); err != nil {
+	if h.journal, err = openJournal(o.Dir, next, applyKick); err != nil {
 		return nil, err
 	}
-	h.commit = newCommitter(db, o.Now, func() time.Duration { return h.settings.HistoryRetention })
+	h.applier = newApplier(db, h.journal, o.Now, func() time.Duration { return h.settings.HistoryRetention }, h.log)
+	h.applier.start()
 	return h, nil
 }
 
@@ -156,11 +161,11 @@ func notActivated() error {
 		WithHint("activate it against the activation service: volact kms activate --data DIR --service URL")
 }
 
-// Close stops the writer after committing what is queued, closes the
-// database and releases the data directory.
+// Close applies what the journal holds to the database, closes it and
+// releases the data directory.
 func (h *Host) Close() error {
-	h.commit.close()
-	h.ckpt.close()
+	h.applier.close()
+	_, _ = h.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	err := h.db.Close()
 	h.lock.unlock()
 	return err
@@ -193,9 +198,9 @@ func (h *Host) Counts() map[string]int {
 }
 
 // Activate answers one activation request from the client at addr: it
-// counts the client, records the request in the history, waits until both
-// are committed, and returns the signed grant, or an *hresult.Error such as
-// CountTooLow (with the count) or ClockSkew.
+// counts the client, records the request in the journal (so a crash of
+// the host cannot lose it), and returns the signed grant, or an
+// *hresult.Error such as CountTooLow (with the count) or ClockSkew.
 func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, addr string) (*protocol.Envelope, error) {
 	now := h.now().UTC()
 	row := HistoryRow{Time: now, CMID: clip(req.CMID), SKU: clip(req.SKU), Group: clip(req.Group), Addr: clip(addr), Count: -1}
@@ -209,7 +214,7 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 			row.Count = c.count(now)
 			h.mu.Unlock()
 		}
-		return nil, h.record(ctx, write{hist: row}, err)
+		return nil, h.record(write{hist: row}, err)
 	}
 	h.mu.Lock()
 	count, evicted := h.counters[group.Name].observe(req.CMID, now)
@@ -222,9 +227,9 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 	if answer != nil {
 		row.Result = hresult.CodeOf(answer).String()
 	}
-	wait := h.commit.submit(ctx, write{hist: row, counted: true, evicted: evicted})
+	err = h.journal.append(write{hist: row, counted: true, evicted: evicted})
 	h.mu.Unlock()
-	if err := wait(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	if answer != nil {
@@ -238,10 +243,10 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 	return &env, nil
 }
 
-// record writes a history row for a refused request and returns answer.
-func (h *Host) record(ctx context.Context, w write, answer error) error {
+// record journals the history row of a refused request and returns answer.
+func (h *Host) record(w write, answer error) error {
 	w.hist.Result = hresult.CodeOf(answer).String()
-	if err := h.commit.submit(ctx, w)(); err != nil {
+	if err := h.journal.append(w); err != nil {
 		return err
 	}
 	return answer

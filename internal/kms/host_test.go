@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -163,6 +164,51 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	}
 	if n, _, _ := f.activate(t, "c3", "suite-pro"); n != 4 {
 		t.Errorf("count continues at %d, want 4", n)
+	}
+}
+
+// TestCrashLosesNothingAnswered answers requests from many goroutines,
+// then drops the host as kill -9 would, before or while the journal is
+// applied: status and history show every answered request at once, and
+// again after the restart.
+func TestCrashLosesNothingAnswered(t *testing.T) {
+	f := newFixture(t)
+	const clients = 300
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Go(func() {
+			if _, err := f.h.Activate(context.Background(), req(fmt.Sprintf("w%03d", i), "workstation-ent", t0), "10.0.0.1"); err != nil &&
+				hresult.CodeOf(err) != hresult.CountTooLow {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	check := func(when string) {
+		t.Helper()
+		st, err := kms.ReadStatus(f.dir, f.clk.t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range st.Groups {
+			if g.Group == "workstation" && (g.CurrentCount != 50 || g.ClientsSeen != clients) {
+				t.Errorf("%s: workstation count %d, clients seen %d; want 50 (2 x threshold) and %d", when, g.CurrentCount, g.ClientsSeen, clients)
+			}
+		}
+		var buf strings.Builder
+		if err := kms.WriteHistory(&buf, f.dir, kms.FormatCSV, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		if rows := strings.Count(buf.String(), "\n") - 1; rows != clients {
+			t.Errorf("%s: history has %d rows, want %d", when, rows, clients)
+		}
+	}
+	check("while serving")
+	f.h.Crash()
+	f.open(t)
+	check("after the crash and a restart")
+	if got := f.h.Counts()["workstation"]; got != 50 {
+		t.Errorf("host count after the restart = %d, want 50", got)
 	}
 }
 

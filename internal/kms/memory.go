@@ -28,9 +28,8 @@ type MemoryPoint struct {
 
 // MemoryBench opens the host in dir and feeds it activation requests for
 // sku from distinct CMIDs, through Host.Activate (no HTTP), with workers
-// concurrent submitters so that writes are group-committed, and reports
-// the process's memory each time the number of distinct clients reaches
-// the next of totals. It measures; it asserts nothing.
+// concurrent submitters, and reports the process's memory each time the
+// number of distinct clients reaches the next of totals. It measures; it asserts nothing.
 func MemoryBench(ctx context.Context, dir, sku string, totals []int, workers int, report func(MemoryPoint)) error {
 	h, err := Open(Options{Dir: dir, Name: "bench"})
 	if err != nil {

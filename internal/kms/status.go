@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -32,23 +31,23 @@ type Status struct {
 }
 
 // ReadStatus reads the status of the host in dir at now. It takes no lock,
-// so it works while the host serves; it sees every committed request.
+// so it works while the host serves; it sees every answered request.
 func ReadStatus(dir string, now time.Time) (*Status, error) {
 	cat, err := readCatalog(dir)
 	if err != nil {
 		return nil, err
 	}
-	db, err := openDB(filepath.Join(dir, DBFile), false)
+	v, err := openView(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer v.close()
 	ctx := context.Background()
 	st := &Status{Dir: dir, Keys: []HostKey{}, Groups: []GroupStatus{}}
-	if st.Settings, err = loadSettings(ctx, db); err != nil {
+	if st.Settings, err = loadSettings(ctx, v.tx); err != nil {
 		return nil, err
 	}
-	keys, err := loadHostKeys(ctx, db)
+	keys, err := loadHostKeys(ctx, v.tx)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +56,7 @@ func ReadStatus(dir string, now time.Time) (*Status, error) {
 		st.Keys = append(st.Keys, k)
 		served[k.Group] = served[k.Group] || k.Activated
 	}
-	rows, err := loadClients(ctx, db, now)
+	rows, err := loadClients(ctx, v.tx, now)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +69,12 @@ func ReadStatus(dir string, now time.Time) (*Status, error) {
 			c.restore(r.cmid, r.seen)
 		}
 	}
-	seen, err := clientsSeen(ctx, db, now.Add(-Window))
+	for _, w := range v.journal {
+		if c := counters[w.hist.Group]; c != nil {
+			c.replay(w)
+		}
+	}
+	seen, err := v.clientsSeen(ctx, now.Add(-Window))
 	if err != nil {
 		return nil, err
 	}
@@ -98,16 +102,16 @@ func WriteHistory(w io.Writer, dir, format string, since time.Time) error {
 	if format != FormatCSV && format != FormatJSON {
 		return invalid("history format %q: want csv or json", format)
 	}
-	db, err := openDB(filepath.Join(dir, DBFile), false)
+	v, err := openView(dir)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer v.close()
 	ctx := context.Background()
 	if format == FormatCSV {
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"time", "cmid", "group", "sku", "result", "count", "client_address"})
-		err := queryHistory(ctx, db, since, func(r HistoryRow) error {
+		err := v.history(ctx, since, func(r HistoryRow) error {
 			return cw.Write([]string{r.Time.Format(time.RFC3339Nano), r.CMID, r.Group, r.SKU, r.Result, strconv.Itoa(r.Count), r.Addr})
 		})
 		cw.Flush()
@@ -117,7 +121,7 @@ func WriteHistory(w io.Writer, dir, format string, since time.Time) error {
 		return err
 	}
 	rows := []HistoryRow{}
-	if err := queryHistory(ctx, db, since, func(r HistoryRow) error { rows = append(rows, r); return nil }); err != nil {
+	if err := v.history(ctx, since, func(r HistoryRow) error { rows = append(rows, r); return nil }); err != nil {
 		return err
 	}
 	enc := json.NewEncoder(w)
