@@ -38,9 +38,11 @@ type applier struct {
 	onBatch   atomic.Pointer[func(n int, err error)] // metrics; set by Handler
 
 	retry     []write // a failed batch, applied with the next
+	retrySeq  uint64  // the last segment holding retry
 	lastPrune time.Time
 	stop      chan struct{}
 	done      chan struct{}
+	haltOnce  sync.Once
 	once      sync.Once
 }
 
@@ -74,6 +76,7 @@ func (a *applier) run() {
 // flush applies the queued writes and ws, which are everything in the
 // segments up to seq, and deletes those segments.
 func (a *applier) flush(ws []write, seq uint64) {
+	seq = max(seq, a.retrySeq)
 	all := append(a.retry, ws...)
 	now := a.now()
 	prune := now.Sub(a.lastPrune) >= pruneEvery
@@ -83,7 +86,7 @@ func (a *applier) flush(ws []write, seq uint64) {
 			(*f)(len(all), err)
 		}
 		if err != nil {
-			a.retry = all
+			a.retry, a.retrySeq = all, seq
 			a.log.Error("cannot apply the journal to the database; will retry", "requests", len(all), "err", err)
 			return
 		}
@@ -91,7 +94,7 @@ func (a *applier) flush(ws []write, seq uint64) {
 			a.lastPrune = now
 		}
 	}
-	a.retry = nil
+	a.retry, a.retrySeq = nil, 0
 	if err := removeSegments(a.j.dir, seq); err != nil {
 		a.log.Warn("cannot delete an applied journal segment", "err", err)
 	}
@@ -114,15 +117,25 @@ func (a *applier) apply(ws []write, seq uint64, prune bool, now time.Time) error
 		if err := a.bw.apply(ctx, tx, ops, before, now); err != nil {
 			return err
 		}
+		if seq == 0 { // a prune with no segment
+			return nil
+		}
 		return setApplied(ctx, tx, seq)
+	})
+}
+
+// halt stops the applier's loop; nothing is applied after it returns.
+func (a *applier) halt() {
+	a.haltOnce.Do(func() {
+		close(a.stop)
+		<-a.done
 	})
 }
 
 // close stops the applier and applies what the journal still holds.
 func (a *applier) close() {
 	a.once.Do(func() {
-		close(a.stop)
-		<-a.done
+		a.halt()
 		ws, seq := a.j.close()
 		a.flush(ws, seq)
 		a.bw.close()

@@ -27,16 +27,41 @@ func (c *counter) expire(now time.Time) {
 	}
 }
 
+// observation is what observe changed, so that undo can take it back.
+type observation struct {
+	cmid      string
+	prev      time.Time // cmid's last request before, if had
+	had       bool
+	evicted   string // the CMID evicted to make room ("" if none)
+	evictedAt time.Time
+}
+
 // observe records a request of cmid at now and returns the new count and
-// the CMID evicted to make room ("" if none).
-func (c *counter) observe(cmid string, now time.Time) (count int, evicted string) {
+// what changed.
+func (c *counter) observe(cmid string, now time.Time) (int, observation) {
 	c.expire(now)
-	if _, ok := c.seen[cmid]; !ok && len(c.seen) >= c.capacity() {
-		evicted = c.oldest()
-		delete(c.seen, evicted)
+	o := observation{cmid: cmid}
+	o.prev, o.had = c.seen[cmid]
+	if !o.had && len(c.seen) >= c.capacity() {
+		o.evicted = c.oldest()
+		o.evictedAt = c.seen[o.evicted]
+		delete(c.seen, o.evicted)
 	}
 	c.seen[cmid] = now
-	return len(c.seen), evicted
+	return len(c.seen), o
+}
+
+// undo takes back the last observation, when its request could not be
+// recorded.
+func (c *counter) undo(o observation) {
+	if o.had {
+		c.seen[o.cmid] = o.prev
+	} else {
+		delete(c.seen, o.cmid)
+	}
+	if o.evicted != "" {
+		c.seen[o.evicted] = o.evictedAt
+	}
 }
 
 // restore adds a client loaded from the database (oldest first).

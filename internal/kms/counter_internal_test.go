@@ -2,6 +2,7 @@ package kms
 
 import (
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 )
@@ -30,5 +31,29 @@ func TestCounterWindowAndCap(t *testing.T) {
 	n, _ := c.observe("new", t0.Add(Window+12*time.Minute))
 	if n != 1 {
 		t.Errorf("first client after the window: count %d, want 1", n)
+	}
+}
+
+// TestCounterUndo takes back observations of a new client (evicting the
+// oldest at the cap) and of a known one: the counter is as before.
+func TestCounterUndo(t *testing.T) {
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name    string
+		clients int
+		cmid    string
+	}{{"new client below the cap", 3, "new"}, {"new client at the cap", 10, "new"}, {"known client", 10, "c03"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCounter(5)
+			for i := range tc.clients {
+				c.observe(fmt.Sprintf("c%02d", i), t0.Add(time.Duration(i)*time.Minute))
+			}
+			before := maps.Clone(c.seen)
+			_, o := c.observe(tc.cmid, t0.Add(time.Hour))
+			c.undo(o)
+			if !maps.Equal(c.seen, before) {
+				t.Fatalf("after undo the counter holds %v, want %v", c.seen, before)
+			}
+		})
 	}
 }

@@ -217,7 +217,8 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 		return nil, h.record(write{hist: row}, err)
 	}
 	h.mu.Lock()
-	count, evicted := h.counters[group.Name].observe(req.CMID, now)
+	c := h.counters[group.Name]
+	count, seen := c.observe(req.CMID, now)
 	row.Count = count
 	var answer error
 	if count < group.Threshold {
@@ -227,7 +228,9 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 	if answer != nil {
 		row.Result = hresult.CodeOf(answer).String()
 	}
-	err = h.journal.append(write{hist: row, counted: true, evicted: evicted})
+	if err = h.journal.append(write{hist: row, counted: true, evicted: seen.evicted}); err != nil {
+		c.undo(seen) // not recorded: the client is not counted, and asks again
+	}
 	h.mu.Unlock()
 	if err != nil {
 		return nil, err

@@ -212,6 +212,61 @@ func TestCrashLosesNothingAnswered(t *testing.T) {
 	}
 }
 
+// TestFullDisk fills the disk under the journal and under the database:
+// a request that could not be recorded is refused with a clear error and
+// not counted; requests recorded while the database is full are kept and
+// land in it once there is room, each once.
+func TestFullDisk(t *testing.T) {
+	f := newFixture(t)
+	f.h.HaltApplier()
+	for i := range 3 {
+		f.activate(t, fmt.Sprintf("c%d", i), "suite-pro")
+	}
+	restore := f.h.FailJournal()
+	_, err := f.h.Activate(context.Background(), req("lost", "suite-pro", t0), "127.0.0.1")
+	if e := hresult.From(err); e.Code != hresult.ServiceFailure || !strings.Contains(e.Hint, "not recorded") {
+		t.Fatalf("journal write on a full disk: %v (hint %q), want 0x%X saying the request was not recorded", err, e.Hint, uint32(hresult.ServiceFailure))
+	}
+	if got := f.h.Counts()["suite"]; got != 3 {
+		t.Fatalf("count after a request that was not recorded = %d, want 3", got)
+	}
+	restore()
+
+	if err := f.h.LimitDB(0); err != nil {
+		t.Fatal(err)
+	}
+	for i := 3; i < 300; i++ { // more than the free room in the pages there are
+		f.activate(t, fmt.Sprintf("c%d", i), "suite-pro")
+	}
+	if waiting := f.h.ApplyNow(); waiting != 300 {
+		t.Fatalf("with the database full, %d requests wait for a retry, want 300", waiting)
+	}
+	history := func() int {
+		var buf strings.Builder
+		if err := kms.WriteHistory(&buf, f.dir, kms.FormatCSV, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Count(buf.String(), "\n") - 1
+	}
+	if got := history(); got != 300 { // the refused request could not be written anywhere
+		t.Fatalf("history while the database is full: %d rows, want the 300 answered", got)
+	}
+	if err := f.h.LimitDB(-1); err != nil {
+		t.Fatal(err)
+	}
+	if waiting := f.h.ApplyNow(); waiting != 0 {
+		t.Fatalf("%d requests still wait after the disk has room", waiting)
+	}
+	f.h.Crash()
+	f.open(t)
+	if got := history(); got != 300 {
+		t.Fatalf("history after the disk had room and a restart: %d rows, want 300", got)
+	}
+	if got := f.h.Counts()["suite"]; got != 10 {
+		t.Fatalf("count after the restart = %d, want 10", got)
+	}
+}
+
 func TestBadRequests(t *testing.T) {
 	f := newFixture(t)
 	for _, tc := range []struct {
