@@ -15,6 +15,7 @@ const (
 	applyEvery = 100 * time.Millisecond // a segment is applied at least this often
 	applyKick  = 4096                   // or as soon as it holds this many requests
 	pruneEvery = time.Hour              // history past retention is deleted this often
+	maxSkip    = 50                     // after failures, tries are at most this many ticks apart (5 s)
 )
 
 // settingApplied is the settings row holding the number of the last
@@ -39,6 +40,8 @@ type applier struct {
 
 	retry     []write // a failed batch, applied with the next
 	retrySeq  uint64  // the last segment holding retry
+	failures  int     // failed applies in a row
+	skip      int     // ticks to wait before the next try
 	lastPrune time.Time
 	stop      chan struct{}
 	done      chan struct{}
@@ -64,6 +67,10 @@ func (a *applier) run() {
 		case <-t.C:
 		case <-a.j.kick:
 		}
+		if a.skip > 0 { // back off after failures: each try starts a segment
+			a.skip--
+			continue
+		}
 		ws, seq, err := a.j.rotate()
 		if err != nil {
 			a.log.Error("cannot start a new journal segment; will retry", "err", err)
@@ -87,6 +94,8 @@ func (a *applier) flush(ws []write, seq uint64) {
 		}
 		if err != nil {
 			a.retry, a.retrySeq = all, seq
+			a.failures++
+			a.skip = min(1<<min(a.failures, 6), maxSkip)
 			a.log.Error("cannot apply the journal to the database; will retry", "requests", len(all), "err", err)
 			return
 		}
@@ -94,7 +103,7 @@ func (a *applier) flush(ws []write, seq uint64) {
 			a.lastPrune = now
 		}
 	}
-	a.retry, a.retrySeq = nil, 0
+	a.retry, a.retrySeq, a.failures = nil, 0, 0
 	if err := removeSegments(a.j.dir, seq); err != nil {
 		a.log.Warn("cannot delete an applied journal segment", "err", err)
 	}
