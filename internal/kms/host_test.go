@@ -167,6 +167,16 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	}
 }
 
+// historyRows counts the rows `kms history` exports for dir.
+func historyRows(t *testing.T, dir string) int {
+	t.Helper()
+	var buf strings.Builder
+	if err := kms.WriteHistory(&buf, dir, kms.FormatCSV, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(buf.String(), "\n") - 1 // less the header
+}
+
 // TestCrashLosesNothingAnswered answers requests from many goroutines,
 // then drops the host as kill -9 would, before or while the journal is
 // applied: status and history show every answered request at once, and
@@ -195,11 +205,7 @@ func TestCrashLosesNothingAnswered(t *testing.T) {
 				t.Errorf("%s: workstation count %d, clients seen %d; want 50 (2 x threshold) and %d", when, g.CurrentCount, g.ClientsSeen, clients)
 			}
 		}
-		var buf strings.Builder
-		if err := kms.WriteHistory(&buf, f.dir, kms.FormatCSV, time.Time{}); err != nil {
-			t.Fatal(err)
-		}
-		if rows := strings.Count(buf.String(), "\n") - 1; rows != clients {
+		if rows := historyRows(t, f.dir); rows != clients {
 			t.Errorf("%s: history has %d rows, want %d", when, rows, clients)
 		}
 	}
@@ -241,14 +247,7 @@ func TestFullDisk(t *testing.T) {
 	if waiting := f.h.ApplyNow(); waiting != 300 {
 		t.Fatalf("with the database full, %d requests wait for a retry, want 300", waiting)
 	}
-	history := func() int {
-		var buf strings.Builder
-		if err := kms.WriteHistory(&buf, f.dir, kms.FormatCSV, time.Time{}); err != nil {
-			t.Fatal(err)
-		}
-		return strings.Count(buf.String(), "\n") - 1
-	}
-	if got := history(); got != 300 { // the refused request could not be written anywhere
+	if got := historyRows(t, f.dir); got != 300 { // the refused request could not be written anywhere
 		t.Fatalf("history while the database is full: %d rows, want the 300 answered", got)
 	}
 	if err := f.h.LimitDB(-1); err != nil {
@@ -259,7 +258,7 @@ func TestFullDisk(t *testing.T) {
 	}
 	f.h.Crash()
 	f.open(t)
-	if got := history(); got != 300 {
+	if got := historyRows(t, f.dir); got != 300 {
 		t.Fatalf("history after the disk had room and a restart: %d rows, want 300", got)
 	}
 	if got := f.h.Counts()["suite"]; got != 10 {
