@@ -152,9 +152,7 @@ func (a *applier) close() {
 }
 
 func setApplied(ctx context.Context, tx *sql.Tx, seq uint64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO settings(name, value) VALUES(?, ?)
-		ON CONFLICT(name) DO UPDATE SET value = excluded.value`, settingApplied, strconv.FormatUint(seq, 10))
-	return err
+	return putSetting(ctx, tx, settingApplied, strconv.FormatUint(seq, 10))
 }
 
 // appliedSeq reads the number of the last segment in the database (0 for

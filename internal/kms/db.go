@@ -104,13 +104,19 @@ func saveSettings(ctx context.Context, db *sql.DB, s Settings) error {
 			"activation_interval": int64(s.ActivationInterval), "renewal_interval": int64(s.RenewalInterval),
 			"port": int64(s.Port), "history_retention": int64(s.HistoryRetention),
 		} {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO settings(name, value) VALUES(?, ?)
-				ON CONFLICT(name) DO UPDATE SET value = excluded.value`, name, strconv.FormatInt(v, 10)); err != nil {
+			if err := putSetting(ctx, tx, name, strconv.FormatInt(v, 10)); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// putSetting writes one settings row in tx.
+func putSetting(ctx context.Context, tx *sql.Tx, name, value string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO settings(name, value) VALUES(?, ?)
+		ON CONFLICT(name) DO UPDATE SET value = excluded.value`, name, value)
+	return err
 }
 
 func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
