@@ -46,9 +46,9 @@ cross: ## Build for every GOOS/GOARCH into bin/
 	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath $(VCSFLAG) -ldflags "$(LDFLAGS)" -o bin/volact-$$os-$$arch$$ext ./cmd/volact; \
 	done
 
-fuzz: ## Short fuzz run of every parser (FUZZTIME each, default 10s)
+fuzz: ## Short fuzz run of every parser (FUZZTIME executions or a duration each, default 100000x)
 	@set -e; for t in "FuzzParse ./internal/productkey" "FuzzParse ./internal/catalog" "FuzzOpen ./internal/protocol" "FuzzDecodeText ./internal/protocol" "FuzzDecode ./internal/store" "FuzzTranslateArgs ./internal/cli" "FuzzDecodeRecords ./internal/kms"; do \
-	  set -- $$t; echo "fuzz $$1 $$2"; $(GO) test -run '^$$' -fuzz "^$$1$$" -fuzztime $${FUZZTIME:-10s} $$2; done
+	  set -- $$t; echo "fuzz $$1 $$2"; $(GO) test -run '^$$' -fuzz "^$$1$$" -fuzztime $${FUZZTIME:-100000x} $$2; done
 
 golden: ## Regenerate golden files
 	UPDATE_GOLDEN=1 $(GO) test ./internal/cli/...
