@@ -9,10 +9,12 @@ LDFLAGS := -s -w -X github.com/volact/volact/internal/build.Version=$(VERSION)
 VCSFLAG := $(shell git rev-parse HEAD >/dev/null 2>&1 && echo -buildvcs=auto)
 MANDIR ?= bin/man/man1
 BIN := bin/volact
+BIND := bin/volactd
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-build: ## Build bin/volact (static, CGO_ENABLED=0)
+build: ## Build bin/volact (client) and bin/volactd (servers), static, CGO_ENABLED=0
 	CGO_ENABLED=0 $(GO) build -trimpath $(VCSFLAG) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/volact
+	CGO_ENABLED=0 $(GO) build -trimpath $(VCSFLAG) -ldflags "$(LDFLAGS)" -o $(BIND) ./cmd/volactd
 
 test: ## Vet and run every test with the race detector (starts its own PostgreSQL)
 	$(GO) vet ./...
@@ -33,27 +35,35 @@ lint: ## gofmt, go vet, staticcheck; scripts/lint.sh (shellcheck, systemd-analyz
 
 man: build ## Generate man pages from the commands into $(MANDIR)
 	SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null)} $(BIN) man $(MANDIR)
+	SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null)} $(BIND) man $(MANDIR)
 
 cover: ## Coverage report: coverage.out and coverage.html
 	$(GO) test -covermode=atomic -coverprofile=coverage.out ./...
 	$(GO) tool cover -func=coverage.out | tail -1
 	$(GO) tool cover -html=coverage.out -o coverage.html
 
-cross: ## Build for every GOOS/GOARCH into bin/
+cross: ## Build volact and volactd for every GOOS/GOARCH into bin/
 	@set -e; for p in $(PLATFORMS); do \
 	  os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
 	  echo "$$os/$$arch"; \
-	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath $(VCSFLAG) -ldflags "$(LDFLAGS)" -o bin/volact-$$os-$$arch$$ext ./cmd/volact; \
+	  for b in volact volactd; do \
+	    CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath $(VCSFLAG) -ldflags "$(LDFLAGS)" -o bin/$$b-$$os-$$arch$$ext ./cmd/$$b; \
+	  done; \
 	done
 
 fuzz: ## Short fuzz run of every parser (FUZZTIME executions or a duration each, default 100000x)
 	@set -e; for t in "FuzzParse ./internal/productkey" "FuzzParse ./internal/catalog" "FuzzOpen ./internal/protocol" "FuzzDecodeText ./internal/protocol" "FuzzDecode ./internal/store" "FuzzTranslateArgs ./internal/cli" "FuzzDecodeRecords ./internal/kms"; do \
 	  set -- $$t; echo "fuzz $$1 $$2"; $(GO) test -run '^$$' -fuzz "^$$1$$" -fuzztime $${FUZZTIME:-100000x} $$2; done
 
+deps: ## Rewrite cmd/volact/deps.txt, the client's dependency list (review what changed)
+	@{ echo "# Packages volact (the client) links on Linux, outside the standard library."; \
+	   echo "# Checked by cmd/volact/deps_test.go: a change here is a decision; say why."; \
+	   cd cmd/volact && CGO_ENABLED=0 GOOS=linux $(GO) list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' . | sort; } > cmd/volact/deps.txt
+
 golden: ## Regenerate golden files
-	UPDATE_GOLDEN=1 $(GO) test ./internal/cli/...
+	UPDATE_GOLDEN=1 $(GO) test ./internal/cli/... ./internal/e2e/...
 
 help: ## Show targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-.PHONY: build test demo bench lint man cover cross fuzz golden help
+.PHONY: build test demo bench lint man cover cross fuzz golden deps package help

@@ -27,8 +27,8 @@ cleanup() {
 }
 trap cleanup EXIT
 if [ -z "$BIN" ]; then
-	CGO_ENABLED=0 go build -trimpath -o "$tmp/volact" ./cmd/volact
-	BIN=$tmp/volact
+	CGO_ENABLED=0 go build -trimpath -o "$tmp/volactd" ./cmd/volactd
+	BIN=$tmp/volactd
 fi
 
 # waitfile FILE — wait up to 10s for a server to write its address.

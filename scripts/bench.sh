@@ -20,9 +20,11 @@ trap 'rm -rf "$tmp"' EXIT
 BIN=${1:-}
 if [ -z "$BIN" ]; then
 	CGO_ENABLED=0 "$GO" build -trimpath -ldflags "-s -w" -o "$tmp/volact" ./cmd/volact || exit 1
+	CGO_ENABLED=0 "$GO" build -trimpath -ldflags "-s -w" -o "$tmp/volactd" ./cmd/volactd || exit 1
 	BIN=$tmp/volact
 fi
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+BIND=$(dirname "$BIN")/volactd # the servers, built next to the client
 
 report=$tmp/report.md
 status=0
@@ -83,9 +85,9 @@ go_bench() {
 
 section "Go benchmarks (benchtime $BENCHTIME)" go_bench
 if [ -f scripts/bench-start.sh ]; then
-	section "Client start-up: dstatus --json vs hello world" bash scripts/bench-start.sh "$BIN"
+	section "Client start-up and size: volact vs its floor and hello world" bash scripts/bench-start.sh "$BIN"
 fi
-section "KMS host" bash scripts/bench-kms.sh "$BIN"
+section "KMS host" bash scripts/bench-kms.sh "$BIND"
 if [ -f scripts/bench-mak.sh ]; then
 	section "MAK activations/s" sh scripts/bench-mak.sh
 fi

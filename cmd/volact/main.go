@@ -1,5 +1,6 @@
-// Command volact is the volume-activation toolkit: client CLI, KMS host and
-// activation service in one binary. All the work is in internal/cli.
+// Command volact is the volume-activation client: the verbs of ospp.vbs and
+// slmgr.vbs on every machine. All the work is in internal/cli; it links no
+// server code (deps.txt lists what it may link, deps_test.go keeps it so).
 package main
 
 import (

@@ -105,7 +105,7 @@ func Load(dir string) (*Authority, error) {
 	rootPath := filepath.Join(dir, RootKeyFile)
 	root, err := readKey(rootPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, invalidArg("no authority in %s: run volact mak init --dir %s", dir, dir)
+		return nil, invalidArg("no authority in %s: run volactd mak init --dir %s", dir, dir)
 	} else if err != nil {
 		return nil, fmt.Errorf("read root key: %w", err)
 	}

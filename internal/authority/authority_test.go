@@ -101,7 +101,7 @@ func TestLoadRefuses(t *testing.T) {
 	t.Run("no authority", func(t *testing.T) {
 		dir := t.TempDir()
 		_, err := Load(dir)
-		wantCode(t, err, hresult.InvalidArg, hresult.ExitInvalid, "no authority in "+dir+": run volact mak init --dir "+dir)
+		wantCode(t, err, hresult.InvalidArg, hresult.ExitInvalid, "no authority in "+dir+": run volactd mak init --dir "+dir)
 	})
 	t.Run("root key readable by others", func(t *testing.T) {
 		if runtime.GOOS == "windows" {

@@ -94,7 +94,7 @@ type Catalog struct {
 	Products      []Product `json:"products"`
 }
 
-// Template returns the built-in catalog that `volact mak init` starts
+// Template returns the built-in catalog that `volactd mak init` starts
 // from (design §8): suite-pro, workstation-ent and server-std in the
 // groups suite (threshold 5), workstation (25) and server (5). KMS client
 // keys are left empty for the authority to fill in.

@@ -2,12 +2,13 @@ package cli
 
 import (
 	"github.com/volact/volact/internal/client"
+	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/machineid"
 	"github.com/volact/volact/internal/store"
 )
 
-// Client builds the activation client from the global options.
-func (f *Factory) Client() (*client.Client, error) {
+// newClient builds the activation client from the global options.
+func newClient(f *cmdutil.Factory) (*client.Client, error) {
 	dir := f.Opts.Store
 	if dir == "" {
 		dir = store.DefaultDir()
@@ -19,9 +20,22 @@ func (f *Factory) Client() (*client.Client, error) {
 	return client.New(client.Options{
 		StoreDir:    dir,
 		CatalogPath: f.Opts.Catalog,
-		Now:         f.mustNow,
+		Now:         f.MustNow,
 		HardwareID:  hwid,
 		ServiceURL:  f.Opts.Service,
 		DNSServer:   f.Opts.DNSServer,
 	}), nil
+}
+
+// colorStatus paints a status name for a terminal.
+func colorStatus(io *cmdutil.IOStreams, status string) string {
+	cs := io.ColorScheme()
+	switch status {
+	case "licensed":
+		return cs.Green.Sprint(status)
+	case "notification", "unlicensed":
+		return cs.Red.Sprint(status)
+	default:
+		return cs.Yellow.Sprint(status)
+	}
 }

@@ -8,10 +8,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/volact/volact/internal/client"
+	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/hresult"
 )
 
-func newActCmd(f *Factory) *cobra.Command {
+func newActCmd(f *cmdutil.Factory) *cobra.Command {
 	var o client.ActOptions
 	cmd := &cobra.Command{
 		Use:     "act",
@@ -30,13 +31,13 @@ EXIT STATUS
   4 no host or service reachable   5 refused (count too low, key exhausted or blocked)
   7 store locked or tampered`,
 		Example: "  volact act\n  volact act --if-due -q\n  volact act --sku suite-pro --json\n  volact /ato",
-		Args:    args(0, 0),
+		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.Client()
+			c, err := newClient(f)
 			if err != nil {
 				return err
 			}
-			ctx, stop := interruptContext()
+			ctx, stop := cmdutil.InterruptContext()
 			defer stop()
 			res, err := c.Activate(ctx, o)
 			return printActResults(f, res, err)
@@ -49,7 +50,7 @@ EXIT STATUS
 
 // printActResults prints act's results in JSON, ospp, slmgr or table form,
 // and returns err (already described on stdout) for the exit status.
-func printActResults(f *Factory, res []client.Result, err error) error {
+func printActResults(f *cmdutil.Factory, res []client.Result, err error) error {
 	if f.Opts.JSON {
 		if res == nil {
 			return err // printed by the top level as {"error":...}
@@ -58,10 +59,10 @@ func printActResults(f *Factory, res []client.Result, err error) error {
 		if err != nil {
 			e := hresult.From(err)
 			doc["error"] = map[string]any{"code": e.Code.String(), "message": e.Error(), "exit": e.Exit}
-			writeJSON(f.IO.Out, doc)
-			return errors.Join(e, errSilent)
+			cmdutil.WriteJSON(f.IO.Out, doc)
+			return errors.Join(e, cmdutil.ErrSilent)
 		}
-		writeJSON(f.IO.Out, doc)
+		cmdutil.WriteJSON(f.IO.Out, doc)
 		return nil
 	}
 	if res == nil || f.Opts.Quiet {
@@ -114,7 +115,7 @@ func printActResults(f *Factory, res []client.Result, err error) error {
 			}
 			rows = append(rows, []string{r.SKU, colorStatus(f.IO, r.Status), r.Code, count, r.Host, r.Message})
 		}
-		if perr := printTable(f.IO, []string{"SKU", "STATUS", "CODE", "COUNT", "HOST", "MESSAGE"}, rows); perr != nil {
+		if perr := cmdutil.PrintTable(f.IO, []string{"SKU", "STATUS", "CODE", "COUNT", "HOST", "MESSAGE"}, rows); perr != nil {
 			return perr
 		}
 		for _, r := range res {

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/volact/volact/internal/client"
+	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/hresult"
 )
 
@@ -21,7 +22,7 @@ func args(min, max int) cobra.PositionalArgs {
 			case max != min:
 				want = fmt.Sprintf("%d to %d", min, max)
 			}
-			return &usageError{fmt.Errorf("%s takes %s argument(s), got %d: usage: %s", cmd.Name(), want, len(a), cmd.UseLine())}
+			return &cmdutil.UsageError{Err: fmt.Errorf("%s takes %s argument(s), got %d: usage: %s", cmd.Name(), want, len(a), cmd.UseLine())}
 		}
 		return nil
 	}
@@ -31,7 +32,7 @@ func args(min, max int) cobra.PositionalArgs {
 // CODE lines on stdout, in the frame for ospp) and returns err for the exit
 // status and the one stderr line.
 // It prints nothing outside the legacy styles, with --json or with -q.
-func legacyFail(f *Factory, err error) error {
+func legacyFail(f *cmdutil.Factory, err error) error {
 	if f.Opts.Legacy == "" || f.Opts.JSON || f.Opts.Quiet {
 		return err
 	}
@@ -45,15 +46,15 @@ func legacyFail(f *Factory, err error) error {
 	return err
 }
 
-func newInpkeyCmd(f *Factory) *cobra.Command {
+func newInpkeyCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:     "inpkey KEY",
 		Aliases: []string{"ipk"},
 		Short:   "Validate and install a product key",
 		Example: "  volact inpkey BCDFG-HJKMP-QRTVW-XY234-6789B\n  volact /inpkey:BCDFG-HJKMP-QRTVW-XY234-6789B",
-		Args:    args(1, 1),
+		Args:    cmdutil.Args(1, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			c, err := f.Client()
+			c, err := newClient(f)
 			if err != nil {
 				return err
 			}
@@ -66,15 +67,15 @@ func newInpkeyCmd(f *Factory) *cobra.Command {
 	}
 }
 
-func newUnpkeyCmd(f *Factory) *cobra.Command {
+func newUnpkeyCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:     "unpkey [LAST5]",
 		Aliases: []string{"upk"},
 		Short:   "Remove an installed product key, named by its last 5 characters",
 		Example: "  volact unpkey 6789B\n  volact /unpkey:6789B",
-		Args:    args(0, 1),
+		Args:    cmdutil.Args(0, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			c, err := f.Client()
+			c, err := newClient(f)
 			if err != nil {
 				return err
 			}
@@ -92,10 +93,10 @@ func newUnpkeyCmd(f *Factory) *cobra.Command {
 }
 
 // printInstalled reports a key change in JSON, ospp or slmgr form.
-func printInstalled(f *Factory, in client.Installation, ospp, slmgr string) error {
+func printInstalled(f *cmdutil.Factory, in client.Installation, ospp, slmgr string) error {
 	switch {
 	case f.Opts.JSON:
-		writeJSON(f.IO.Out, in)
+		cmdutil.WriteJSON(f.IO.Out, in)
 	case f.Opts.Quiet:
 	case f.Opts.Legacy == "ospp":
 		l := newLineWriter(f.IO)

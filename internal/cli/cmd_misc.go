@@ -8,10 +8,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/volact/volact/internal/client"
+	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/hresult"
 )
 
-func newRearmCmd(f *Factory) *cobra.Command {
+func newRearmCmd(f *cmdutil.Factory) *cobra.Command {
 	var sku string
 	cmd := &cobra.Command{
 		Use:   "rearm",
@@ -21,9 +22,9 @@ machine id (CMID), so that cloned images count as distinct machines. Allowed
 only while a product is not activated, at most 5 times (the catalog may say
 otherwise). All or nothing: if one product may not be rearmed, none is.`,
 		Example: "  volact rearm\n  volact rearm --sku suite-pro",
-		Args:    args(0, 0),
+		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.Client()
+			c, err := newClient(f)
 			if err != nil {
 				return err
 			}
@@ -33,7 +34,7 @@ otherwise). All or nothing: if one product may not be rearmed, none is.`,
 			}
 			switch {
 			case f.Opts.JSON:
-				writeJSON(f.IO.Out, map[string]any{"products": out})
+				cmdutil.WriteJSON(f.IO.Out, map[string]any{"products": out})
 			case f.Opts.Quiet:
 			case f.Opts.Legacy != "":
 				newLineWriter(f.IO).line("Command completed successfully.")
@@ -49,14 +50,14 @@ otherwise). All or nothing: if one product may not be rearmed, none is.`,
 	return cmd
 }
 
-func newRearmStatusCmd(f *Factory) *cobra.Command {
+func newRearmStatusCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:     "rearm-status",
 		Short:   "Show remaining rearms and whether a rearm is allowed now",
 		Example: "  volact rearm-status\n  volact rearm-status --json",
-		Args:    args(0, 0),
+		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.Client()
+			c, err := newClient(f)
 			if err != nil {
 				return err
 			}
@@ -65,7 +66,7 @@ func newRearmStatusCmd(f *Factory) *cobra.Command {
 				return err
 			}
 			if f.Opts.JSON {
-				writeJSON(f.IO.Out, map[string]any{"products": out})
+				cmdutil.WriteJSON(f.IO.Out, map[string]any{"products": out})
 				return nil
 			}
 			if f.Opts.Quiet {
@@ -83,19 +84,19 @@ func newRearmStatusCmd(f *Factory) *cobra.Command {
 				}
 				rows = append(rows, []string{r.SKU, strconv.Itoa(r.Remaining), fmt.Sprintf("%d of %d", r.Used, r.Limit), allowed})
 			}
-			return printTable(f.IO, []string{"SKU", "REMAINING", "USED", "ALLOWED NOW"}, rows)
+			return cmdutil.PrintTable(f.IO, []string{"SKU", "REMAINING", "USED", "ALLOWED NOW"}, rows)
 		},
 	}
 }
 
-func newDcmidCmd(f *Factory) *cobra.Command {
+func newDcmidCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:     "dcmid",
 		Short:   "Show the client machine id (CMID) of each product (ospp /dcmid)",
 		Example: "  volact dcmid",
-		Args:    args(0, 0),
+		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.Client()
+			c, err := newClient(f)
 			if err != nil {
 				return err
 			}
@@ -104,7 +105,7 @@ func newDcmidCmd(f *Factory) *cobra.Command {
 				return err
 			}
 			if f.Opts.JSON {
-				writeJSON(f.IO.Out, map[string]any{"cmids": ids})
+				cmdutil.WriteJSON(f.IO.Out, map[string]any{"cmids": ids})
 				return nil
 			}
 			skus := make([]string, 0, len(ids))
@@ -129,15 +130,15 @@ func newDcmidCmd(f *Factory) *cobra.Command {
 	}
 }
 
-func newHistoryCmd(f *Factory) *cobra.Command {
+func newHistoryCmd(f *cmdutil.Factory) *cobra.Command {
 	var failures bool
 	cmd := &cobra.Command{
 		Use:     "history",
 		Short:   "Show this machine's activation attempts and failures (ospp /dhistoryacterr)",
 		Example: "  volact history\n  volact history --failures --json",
-		Args:    args(0, 0),
+		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.Client()
+			c, err := newClient(f)
 			if err != nil {
 				return err
 			}
@@ -158,35 +159,35 @@ func newHistoryCmd(f *Factory) *cobra.Command {
 				h = []client.HistoryEntry{}
 			}
 			if f.Opts.JSON {
-				writeJSON(f.IO.Out, map[string]any{"history": h})
+				cmdutil.WriteJSON(f.IO.Out, map[string]any{"history": h})
 				return nil
 			}
 			rows := make([][]string, 0, len(h))
 			for _, e := range h {
 				rows = append(rows, []string{e.Time.Format("2006-01-02T15:04:05Z"), e.SKU, e.Action, e.Code, e.Host, e.Message})
 			}
-			return printTable(f.IO, []string{"TIME", "SKU", "ACTION", "CODE", "HOST", "MESSAGE"}, rows)
+			return cmdutil.PrintTable(f.IO, []string{"TIME", "SKU", "ACTION", "CODE", "HOST", "MESSAGE"}, rows)
 		},
 	}
 	cmd.Flags().BoolVar(&failures, "failures", false, "only failed attempts")
 	return cmd
 }
 
-func newDdescrCmd(f *Factory) *cobra.Command {
+func newDdescrCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:     "ddescr [0xCODE]",
 		Short:   "Show the text of an error code, or of every code (ospp /ddescr)",
 		Example: "  volact ddescr 0xC004F074\n  volact /ddescr:0xC004F074\n  volact ddescr",
-		Args:    args(0, 1),
+		Args:    cmdutil.Args(0, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			codes := hresult.All()
 			if len(a) == 1 {
 				c, err := hresult.Parse(a[0])
 				if err != nil {
-					return invalidf("%v", err)
+					return cmdutil.Invalidf("%v", err)
 				}
 				if !c.Known() {
-					return invalidf("%s is not a code volact uses", c).WithHint("volact ddescr lists every code")
+					return cmdutil.Invalidf("%s is not a code volact uses", c).WithHint("volact ddescr lists every code")
 				}
 				codes = []hresult.Code{c}
 			}
@@ -200,7 +201,7 @@ func newDdescrCmd(f *Factory) *cobra.Command {
 				for _, c := range codes {
 					out = append(out, row{c.String(), c.Text(), c.Exit()})
 				}
-				writeJSON(f.IO.Out, map[string]any{"codes": out})
+				cmdutil.WriteJSON(f.IO.Out, map[string]any{"codes": out})
 				return nil
 			}
 			l := newLineWriter(f.IO)

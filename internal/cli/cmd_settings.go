@@ -7,18 +7,19 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/volact/volact/internal/client"
+	"github.com/volact/volact/internal/cmdutil"
 )
 
 // newSettingCmd builds a KMS client settings verb. apply changes the
 // settings; slmgr is the line slmgr.vbs printed on success.
-func newSettingCmd(f *Factory, use, short, example string, nargs int, apply func(s *client.Settings, a []string) (slmgr string, err error)) *cobra.Command {
+func newSettingCmd(f *cmdutil.Factory, use, short, example string, nargs int, apply func(s *client.Settings, a []string) (slmgr string, err error)) *cobra.Command {
 	return &cobra.Command{
 		Use:     use,
 		Short:   short,
 		Example: example,
 		Args:    args(nargs, nargs),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			c, err := f.Client()
+			c, err := newClient(f)
 			if err != nil {
 				return err
 			}
@@ -33,7 +34,7 @@ func newSettingCmd(f *Factory, use, short, example string, nargs int, apply func
 			}
 			switch {
 			case f.Opts.JSON:
-				writeJSON(f.IO.Out, settingsJSON(set))
+				cmdutil.WriteJSON(f.IO.Out, settingsJSON(set))
 			case f.Opts.Quiet:
 			case f.Opts.Legacy == "slmgr":
 				newLineWriter(f.IO).line("%s", slmgr)
@@ -58,7 +59,7 @@ func settingsJSON(s client.Settings) settingsView {
 	return settingsView{KMSHost: s.KMSHost, KMSPort: s.Port(), HostCaching: !s.HostCachingDisabled, Domain: s.Domain}
 }
 
-func newSettingsCmds(f *Factory) []*cobra.Command {
+func newSettingsCmds(f *cmdutil.Factory) []*cobra.Command {
 	sethst := newSettingCmd(f, "sethst HOST[:PORT]", "Pin the KMS host (ospp /sethst, slmgr /skms)",
 		"  volact sethst kms.example.com\n  volact sethst kms.example.com:1688\n  volact /skms [fd00::5]:1688", 1,
 		func(s *client.Settings, a []string) (string, error) {
@@ -107,7 +108,7 @@ func newSettingsCmds(f *Factory) []*cobra.Command {
 		func(s *client.Settings, a []string) (string, error) {
 			d := strings.TrimSuffix(strings.TrimSpace(a[0]), ".")
 			if d == "" || strings.ContainsAny(d, " /\\:@") {
-				return "", invalidf("%q is not a DNS domain name", a[0])
+				return "", cmdutil.Invalidf("%q is not a DNS domain name", a[0])
 			}
 			s.Domain = d
 			return fmt.Sprintf("Key Management Service lookup domain set to %s successfully.", d), nil

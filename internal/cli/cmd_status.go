@@ -8,10 +8,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/volact/volact/internal/client"
+	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/hresult"
 )
 
-func newDstatusCmd(f *Factory) *cobra.Command {
+func newDstatusCmd(f *cmdutil.Factory) *cobra.Command {
 	var all, check bool
 	cmd := &cobra.Command{
 		Use:   "dstatus",
@@ -23,7 +24,7 @@ EXIT STATUS
   0 ok; with --check, 6 when a product is not licensed (or none is installed);
   3 no catalog; 7 store corrupt or tampered.`,
 		Example: "  volact dstatus\n  volact dstatus --json\n  volact dstatus --check -q || echo 'not licensed'",
-		Args:    args(0, 0),
+		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			r, err := report(f, all)
 			if err != nil {
@@ -31,7 +32,7 @@ EXIT STATUS
 			}
 			switch {
 			case f.Opts.JSON:
-				writeJSON(f.IO.Out, r)
+				cmdutil.WriteJSON(f.IO.Out, r)
 			case f.Opts.Quiet:
 			default:
 				printDstatus(f, r)
@@ -47,8 +48,8 @@ EXIT STATUS
 	return cmd
 }
 
-func report(f *Factory, all bool) (*client.Report, error) {
-	c, err := f.Client()
+func report(f *cmdutil.Factory, all bool) (*client.Report, error) {
+	c, err := newClient(f)
 	if err != nil {
 		return nil, err
 	}
@@ -71,10 +72,10 @@ func checkLicensed(r *client.Report) error {
 		return nil
 	}
 	e := hresult.New(hresult.GraceExpired, "not licensed: "+strings.Join(bad, ", ")).WithExit(hresult.ExitNotLicensed)
-	return errors.Join(e, errSilent)
+	return errors.Join(e, cmdutil.ErrSilent)
 }
 
-func printDstatus(f *Factory, r *client.Report) {
+func printDstatus(f *cmdutil.Factory, r *client.Report) {
 	l := newLineWriter(f.IO)
 	if len(r.Products) == 0 {
 		l.osppFrame([]func(){func() { l.line("<No installed product keys detected>") }})
@@ -91,12 +92,12 @@ func printDstatus(f *Factory, r *client.Report) {
 }
 
 // newSlmgrViewCmd builds dli, dlv and xpr: slmgr-style views of the status.
-func newSlmgrViewCmd(f *Factory, use, short string, render func(l *lineWriter, r *client.Report, p client.ProductStatus)) *cobra.Command {
+func newSlmgrViewCmd(f *cmdutil.Factory, use, short string, render func(l *lineWriter, r *client.Report, p client.ProductStatus)) *cobra.Command {
 	return &cobra.Command{
 		Use:     use + " [SKU|all]",
 		Short:   short,
 		Example: fmt.Sprintf("  volact %s\n  volact /%s all", use, use),
-		Args:    args(0, 1),
+		Args:    cmdutil.Args(0, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			sel := ""
 			if len(a) == 1 {
@@ -121,7 +122,7 @@ func newSlmgrViewCmd(f *Factory, use, short string, render func(l *lineWriter, r
 			}
 			switch {
 			case f.Opts.JSON:
-				writeJSON(f.IO.Out, r)
+				cmdutil.WriteJSON(f.IO.Out, r)
 				return nil
 			case f.Opts.Quiet:
 				return nil
@@ -142,17 +143,17 @@ func newSlmgrViewCmd(f *Factory, use, short string, render func(l *lineWriter, r
 	}
 }
 
-func newDliCmd(f *Factory) *cobra.Command {
+func newDliCmd(f *cmdutil.Factory) *cobra.Command {
 	return newSlmgrViewCmd(f, "dli", "Show brief license information (slmgr.vbs /dli)",
 		func(l *lineWriter, r *client.Report, p client.ProductStatus) { l.slmgrProduct(p, r, false) })
 }
 
-func newDlvCmd(f *Factory) *cobra.Command {
+func newDlvCmd(f *cmdutil.Factory) *cobra.Command {
 	return newSlmgrViewCmd(f, "dlv", "Show detailed license information (slmgr.vbs /dlv)",
 		func(l *lineWriter, r *client.Report, p client.ProductStatus) { l.slmgrProduct(p, r, true) })
 }
 
-func newXprCmd(f *Factory) *cobra.Command {
+func newXprCmd(f *cmdutil.Factory) *cobra.Command {
 	return newSlmgrViewCmd(f, "xpr", "Show when activation expires (slmgr.vbs /xpr)",
 		func(l *lineWriter, r *client.Report, p client.ProductStatus) { l.slmgrExpiry(p) })
 }

@@ -47,7 +47,7 @@ func TestConfigPrecedence(t *testing.T) {
 			if code := MainWith(f, append(append([]string{"volact"}, tt.flags...), "ddescr", "0xC004F074")); code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
-			c, err := f.Client()
+			c, err := newClient(f)
 			if err != nil {
 				t.Fatal(err)
 			}

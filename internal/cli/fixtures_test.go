@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/client"
+	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/license"
 )
@@ -129,8 +130,8 @@ func statusCases() []statusCase {
 
 // testFactory returns a Factory on buffers with the fixed clock and the
 // given environment (nothing from the real one).
-func testFactory(env map[string]string) (*Factory, *bytes.Buffer, *bytes.Buffer) {
-	ios, _, out, errOut := TestStreams()
-	f := &Factory{IO: ios, Getenv: func(k string) string { return env[k] }, SysNow: func() time.Time { return fixedNow }, Opts: &GlobalOptions{}}
+func testFactory(env map[string]string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
+	ios, _, out, errOut := cmdutil.TestStreams()
+	f := &cmdutil.Factory{IO: ios, Getenv: func(k string) string { return env[k] }, SysNow: func() time.Time { return fixedNow }, Opts: &cmdutil.GlobalOptions{}}
 	return f, out, errOut
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/client"
+	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/license"
 )
@@ -28,7 +29,7 @@ type lineWriter struct {
 	eol string
 }
 
-func newLineWriter(io *IOStreams) *lineWriter {
+func newLineWriter(io *cmdutil.IOStreams) *lineWriter {
 	eol := "\n"
 	if io.CRLF {
 		eol = "\r\n"

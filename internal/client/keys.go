@@ -41,7 +41,7 @@ func ParseClientKey(text string, cat *catalog.Catalog) (productkey.Key, catalog.
 	if k.Type == productkey.KMSHost {
 		return k, catalog.Product{}, hresult.Newf(hresult.KMSHostKeyRefused,
 			"key %s is a KMS host key: it activates a KMS host, not a client", k.Redacted()).
-			WithHint("install it on the KMS host: volact kms install-key KEY --data DIR; clients use the KMS client key (volact mak mint --type kms-client) or a MAK")
+			WithHint("install it on the KMS host: volactd kms install-key KEY --data DIR; clients use the KMS client key (volactd mak mint --type kms-client) or a MAK")
 	}
 	p, ok := cat.ProductByID(k.Product)
 	if !ok {

@@ -137,7 +137,7 @@ func LookupHosts(ctx context.Context, c Config) ([]Host, error) {
 		msg += " (" + strings.Join(why, "; ") + ")"
 	}
 	return nil, hresult.New(hresult.NoSRV, msg).
-		WithHint("publish the record that volact kms status prints, or pin a host with volact sethst HOST[:PORT]")
+		WithHint("publish the record that volactd kms status prints, or pin a host with volact sethst HOST[:PORT]")
 }
 
 func hostKey(name string, port int) string {

@@ -43,7 +43,7 @@ func InstallKey(dir, key string, catalogData []byte, now time.Time) (HostKey, er
 	}
 	if k.Type != productkey.KMSHost {
 		return HostKey{}, hresult.Newf(hresult.InvalidKey, "key %s is a %s key, not a KMS host key", k.Redacted(), k.Type).
-			WithHint("install client keys on clients with volact inpkey; mint a host key with volact mak mint --type kms-host")
+			WithHint("install client keys on clients with volact inpkey; mint a host key with volactd mak mint --type kms-host")
 	}
 	var out HostKey
 	err = withDir(dir, true, func(db *sql.DB) error {
@@ -95,7 +95,7 @@ func ActivateHost(ctx context.Context, dir, serviceURL, hostID string, hc *http.
 		}
 		if len(keys) == 0 {
 			return hresult.New(hresult.KeyNotInstalled, "no KMS host key is installed on this host").
-				WithHint("install one first: volact kms install-key KEY --data DIR")
+				WithHint("install one first: volactd kms install-key KEY --data DIR")
 		}
 		signer, err := signerFor(dir)
 		if err != nil {

@@ -33,7 +33,7 @@ func openDB(path string, create bool) (*sql.DB, error) {
 	if !create {
 		if _, err := os.Stat(path); err != nil {
 			return nil, hresult.Wrap(hresult.KeyNotInstalled, err, "no KMS host data in "+path).
-				WithHint("set up the host first: volact kms install-key KEY --data DIR")
+				WithHint("set up the host first: volactd kms install-key KEY --data DIR")
 		}
 	}
 	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=journal_size_limit(67108864)"

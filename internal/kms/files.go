@@ -39,7 +39,7 @@ func lockDir(dir string, create bool) (*dirLock, error) {
 		}
 	} else if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, hresult.Newf(hresult.KeyNotInstalled, "%s is not a KMS host data directory", dir).
-			WithHint("set up the host first: volact kms install-key KEY --data DIR")
+			WithHint("set up the host first: volactd kms install-key KEY --data DIR")
 	}
 	fl := flock.New(filepath.Join(dir, LockFile))
 	ok, err := fl.TryLock()
@@ -60,7 +60,7 @@ func readCatalog(dir string) (*catalog.Catalog, error) {
 	data, err := os.ReadFile(filepath.Join(dir, CatalogFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, hresult.Newf(hresult.NoCatalog, "no catalog in KMS host data directory %s", dir).
-			WithHint("pass the activation service's catalog once: volact kms install-key KEY --data DIR --catalog catalog.json")
+			WithHint("pass the activation service's catalog once: volactd kms install-key KEY --data DIR --catalog catalog.json")
 	}
 	if err != nil {
 		return nil, hresult.Wrap(hresult.CatalogInvalid, err, "cannot read the host's catalog")
@@ -91,7 +91,7 @@ func readSigner(path string) (ed25519.PrivateKey, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, hresult.Wrap(hresult.KeyNotInstalled, err, "the host signing key "+path+" is missing").
-			WithHint("activate the host: volact kms activate --data DIR --service URL")
+			WithHint("activate the host: volactd kms activate --data DIR --service URL")
 	}
 	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 && !isWindows {
 		return nil, hresult.Newf(hresult.StoreTampered, "host signing key %s is readable by other users", path).

@@ -121,7 +121,7 @@ func (h *Host) loadIdentity(ctx context.Context) error {
 	}
 	if len(keys) == 0 {
 		return hresult.New(hresult.KeyNotInstalled, "no KMS host key is installed on this host").
-			WithHint("install one and activate it: volact kms install-key KEY --data DIR, then volact kms activate --data DIR --service URL")
+			WithHint("install one and activate it: volactd kms install-key KEY --data DIR, then volactd kms activate --data DIR --service URL")
 	}
 	if !slices.ContainsFunc(keys, func(k HostKey) bool { return k.Activated }) {
 		return notActivated()
@@ -158,7 +158,7 @@ func (h *Host) loadIdentity(ctx context.Context) error {
 
 func notActivated() error {
 	return hresult.New(hresult.KeyNotInstalled, "this KMS host is not activated: no host key has a valid certificate").
-		WithHint("activate it against the activation service: volact kms activate --data DIR --service URL")
+		WithHint("activate it against the activation service: volactd kms activate --data DIR --service URL")
 }
 
 // Close applies what the journal holds to the database, closes it and

@@ -18,12 +18,16 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/volact/volact/internal/cli"
+	"github.com/volact/volact/internal/servercli"
 )
 
-// TestMain puts a `volact` command (this test binary) on PATH for the
+// TestMain puts `volact` and `volactd` commands (this test binary) on PATH for the
 // scripts under test.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"volact": func() { os.Exit(cli.Main(os.Args)) }})
+	testscript.Main(m, map[string]func(){
+		"volact":  func() { os.Exit(cli.Main(os.Args)) },
+		"volactd": func() { os.Exit(servercli.Main(os.Args)) },
+	})
 }
 
 const scripts = ".."
@@ -34,10 +38,10 @@ func TestDeploymentFiles(t *testing.T) {
 		exec bool     // must be executable
 		want []string // each must appear
 	}{
-		{"systemd/volact-kms.service", false, []string{"ExecStart=/usr/local/bin/volact kms serve --data /var/lib/volact-kms --listen :1688",
+		{"systemd/volact-kms.service", false, []string{"ExecStart=/usr/local/bin/volactd kms serve --data /var/lib/volact-kms --listen :1688",
 			"StateDirectory=volact-kms", "DynamicUser=yes", "ProtectSystem=strict", "NoNewPrivileges=yes", "CapabilityBoundingSet=\n",
 			"SystemCallFilter=@system-service", "Restart=on-failure"}},
-		{"systemd/volact-mak.service", false, []string{"ExecStart=/usr/local/bin/volact mak serve --dir /var/lib/volact-service --listen 127.0.0.1:8443",
+		{"systemd/volact-mak.service", false, []string{"ExecStart=/usr/local/bin/volactd mak serve --dir /var/lib/volact-service --listen 127.0.0.1:8443",
 			"StateDirectory=volact-service", "ProtectHome=yes", "PrivateTmp=yes", "RestrictAddressFamilies=", "Restart=on-failure"}},
 		{"systemd/volact-act.service", false, []string{"Type=oneshot", "ExecStart=/usr/local/bin/volact act --if-due -q", "TimeoutStartSec="}},
 		{"systemd/volact-act.timer", false, []string{"OnBootSec=", "OnUnitActiveSec=2h", "RandomizedDelaySec=", "Unit=volact-act.service"}},

@@ -20,24 +20,24 @@ func TestSmokeTest(t *testing.T) {
 		"VOLACT_STORE=" + filepath.Join(dir, "store"), "VOLACT_MACHINE_ID=ci-runner-1", "NO_COLOR=1",
 		"VOLACT_CATALOG=" + filepath.Join(dir, "auth", "catalog.json"),
 	}
-	volact := func(args ...string) string {
+	volactd := func(args ...string) string {
 		t.Helper()
-		code, out := run(t, env, "volact", args...)
+		code, out := run(t, env, "volactd", args...)
 		if code != 0 {
-			t.Fatalf("volact %s: exit %d: %s", strings.Join(args, " "), code, out)
+			t.Fatalf("volactd %s: exit %d: %s", strings.Join(args, " "), code, out)
 		}
 		return strings.TrimSpace(out)
 	}
 	smoke := filepath.Join(scripts, "ci", "smoke-test.sh")
 
-	volact("mak", "init", "--dir", filepath.Join(dir, "auth"))
+	volactd("mak", "init", "--dir", filepath.Join(dir, "auth"))
 	code, out := run(t, env, "sh", smoke, "volact")
 	if code != 6 || !strings.Contains(out, "::error::product not licensed (volact dstatus --check exit 6)") {
 		t.Fatalf("no key: exit %d, want 6 and an ::error:: line:\n%s", code, out)
 	}
 
 	addr := filepath.Join(dir, "svc.addr")
-	srv := exec.Command("volact", "mak", "serve", "--dir", filepath.Join(dir, "auth"), "--listen", "127.0.0.1:0", "--addr-file", addr)
+	srv := exec.Command("volactd", "mak", "serve", "--dir", filepath.Join(dir, "auth"), "--listen", "127.0.0.1:0", "--addr-file", addr)
 	srv.Env = append(os.Environ(), env...)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
@@ -51,7 +51,7 @@ func TestSmokeTest(t *testing.T) {
 	if len(url) == 0 {
 		t.Fatal("mak serve did not write its address within 20s")
 	}
-	key := volact("mak", "mint", "--dir", filepath.Join(dir, "auth"), "--type", "mak", "--sku", "suite-pro", "--activations", "2")
+	key := volactd("mak", "mint", "--dir", filepath.Join(dir, "auth"), "--type", "mak", "--sku", "suite-pro", "--activations", "2")
 
 	code, out = run(t, append(env, "VOLACT_KEY="+key, "VOLACT_SERVICE="+strings.TrimSpace(string(url))), "sh", smoke, "volact")
 	if code != 0 || !strings.Contains(out, "every installed product is licensed") {

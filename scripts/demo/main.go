@@ -1,10 +1,10 @@
-// Command demo runs volact end to end on loopback with real processes: an
+// Command demo runs volact and volactd end to end on loopback with real processes: an
 // activation service, a KMS host and 30 client machines, through the seed's
 // story. It prints a summary, stops every process it started (also on
 // Ctrl-C and on failure) and exits non-zero if any step did not give the
 // expected result.
 //
-// Usage: go run ./scripts/demo [path/to/volact]
+// Usage: go run ./scripts/demo [path/to/volact] (volactd next to it)
 package main
 
 import (

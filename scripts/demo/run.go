@@ -17,10 +17,11 @@ import (
 	"github.com/olekukonko/tablewriter"
 )
 
-// demo runs the volact binary as real processes and keeps score.
+// demo runs the volact and volactd binaries as real processes and keeps
+// score.
 type demo struct {
 	ctx    context.Context
-	bin    string
+	bin    string // volact; volactd is next to it
 	work   string
 	procs  []*exec.Cmd
 	failed int
@@ -55,7 +56,7 @@ type result struct {
 
 // run runs volact with env (added to a clean base) and args.
 func (d *demo) run(env []string, args ...string) result {
-	cmd := exec.CommandContext(d.ctx, d.bin, args...)
+	cmd := exec.CommandContext(d.ctx, d.program(args), args...)
 	cmd.Env = append(baseEnv(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -70,6 +71,15 @@ func (d *demo) run(env []string, args ...string) result {
 		r.stderr += err.Error()
 	}
 	return r
+}
+
+// program is the binary for args: volactd for the server verbs (kms, mak),
+// volact for the client's.
+func (d *demo) program(args []string) string {
+	if len(args) > 0 && (args[0] == "kms" || args[0] == "mak") {
+		return filepath.Join(filepath.Dir(d.bin), "volactd"+filepath.Ext(d.bin))
+	}
+	return d.bin
 }
 
 func baseEnv() []string {
@@ -93,7 +103,7 @@ func (d *demo) expect(step string, want int, env []string, args ...string) resul
 	}
 	d.record(step, fmt.Sprintf("exit %d", want), got, ok)
 	if !ok {
-		fmt.Fprintf(os.Stderr, "demo: step %q: volact %s\n%s%s", step, strings.Join(args, " "), r.stdout, r.stderr)
+		fmt.Fprintf(os.Stderr, "demo: step %q: %s %s\n%s%s", step, filepath.Base(d.program(args)), strings.Join(args, " "), r.stdout, r.stderr)
 	}
 	return r
 }
@@ -136,7 +146,7 @@ func errorCode(r result) string {
 func (d *demo) start(name string, env []string, args ...string) (string, error) {
 	addrFile := filepath.Join(d.work, name+".addr")
 	_ = os.Remove(addrFile)
-	cmd := exec.Command(d.bin, append(args, "--addr-file", addrFile)...)
+	cmd := exec.Command(d.program(args), append(args, "--addr-file", addrFile)...)
 	cmd.Env = append(baseEnv(), env...)
 	logf, err := os.Create(filepath.Join(d.work, name+".log"))
 	if err != nil {

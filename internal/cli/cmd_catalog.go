@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"github.com/volact/volact/internal/atomicfile"
+	"github.com/volact/volact/internal/catalog"
+	"github.com/volact/volact/internal/client"
+	"github.com/volact/volact/internal/cmdutil"
+	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/store"
+)
+
+func newCatalogCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "catalog", Short: "Install or show the signed product catalog"}
+	var force bool
+	install := &cobra.Command{
+		Use:   "install FILE",
+		Short: "Verify a signed catalog and install it in the client store (pins its root)",
+		Long: `Verify the catalog's signature and install it in the store. The first
+catalog pins the authority's root key; a later catalog signed by another root
+is refused unless --replace-root is given.`,
+		Example: "  volact catalog install catalog.json",
+		Args:    cmdutil.Args(1, 1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			data, err := os.ReadFile(a[0])
+			if err != nil {
+				return hresult.Wrap(hresult.CatalogInvalid, err, "cannot read catalog")
+			}
+			cat, err := catalog.Parse(data)
+			if err != nil {
+				return err
+			}
+			dir := f.Opts.Store
+			if dir == "" {
+				dir = store.DefaultDir()
+			}
+			dest := filepath.Join(dir, client.CatalogFile)
+			if old, err := os.ReadFile(dest); err == nil && !force {
+				if oc, err := catalog.Parse(old); err == nil {
+					if err := cat.CheckPinned(oc.Root()); err != nil {
+						return hresult.From(err).WithHint("if the authority really changed, run again with --replace-root")
+					}
+				}
+			}
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return hresult.Wrap(hresult.Internal, err, "cannot create store "+dir).WithExit(hresult.ExitStore)
+			}
+			if err := atomicfile.WriteFile(dest, data, 0o644); err != nil {
+				return hresult.Wrap(hresult.Internal, err, "cannot install catalog").WithExit(hresult.ExitStore)
+			}
+			return showCatalog(f, cat)
+		},
+	}
+	install.Flags().BoolVar(&force, "replace-root", false, "accept a catalog signed by another authority")
+	show := &cobra.Command{
+		Use:     "show",
+		Short:   "Show the products and counted groups of the catalog",
+		Example: "  volact catalog show\n  volact catalog show --json",
+		Args:    cmdutil.Args(0, 0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := newClient(f)
+			if err != nil {
+				return err
+			}
+			cat, err := c.Catalog()
+			if err != nil {
+				return err
+			}
+			return showCatalog(f, cat)
+		},
+	}
+	cmd.AddCommand(install, show)
+	return cmd
+}
+
+func showCatalog(f *cmdutil.Factory, cat *catalog.Catalog) error {
+	if f.Opts.JSON {
+		cmdutil.WriteJSON(f.IO.Out, cat)
+		return nil
+	}
+	if f.Opts.Quiet {
+		return nil
+	}
+	fmt.Fprintf(f.IO.Out, "Catalog by %s, issued %s, root %s\n", cat.Issuer, cat.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"), catalog.Fingerprint(cat.Root()))
+	rows := [][]string{}
+	for _, p := range cat.Products {
+		g, _ := cat.Group(p.Group)
+		rows = append(rows, []string{p.SKU, p.Name, p.Group, fmt.Sprint(g.Threshold), fmt.Sprint(p.Rearms())})
+	}
+	return cmdutil.PrintTable(f.IO, []string{"SKU", "NAME", "GROUP", "THRESHOLD", "REARMS"}, rows)
+}

@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/volact/volact/internal/cmdutil"
+)
+
+func newDiscoverCmd(f *cmdutil.Factory) *cobra.Command {
+	var domain string
+	cmd := &cobra.Command{
+		Use:   "discover [--domain D]",
+		Short: "List the KMS hosts published in DNS with priority, weight and reachability",
+		Long: `Look up the _vlmcs._tcp SRV records of the domain (--domain, else the one set
+with setdomain, else the system search list), in the order a client tries
+them, and probe each host's /healthz. --dns-server asks a chosen DNS server.
+It is what admins did with nslookup -type=srv _vlmcs._tcp.`,
+		Example: "  volact discover --domain corp.example.com\n  volact discover --json --dns-server 10.0.0.53:53",
+		Args:    cmdutil.Args(0, 0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := newClient(f)
+			if err != nil {
+				return err
+			}
+			hosts, err := c.Discover(cmd.Context(), domain)
+			if err != nil {
+				return err
+			}
+			if f.Opts.JSON {
+				cmdutil.WriteJSON(f.IO.Out, map[string]any{"hosts": hosts})
+				return nil
+			}
+			rows := [][]string{}
+			for _, h := range hosts {
+				state := "reachable"
+				if !h.Reachable {
+					state = "unreachable: " + h.Error
+				}
+				rows = append(rows, []string{h.Name, strconv.Itoa(h.Port), strconv.Itoa(h.Priority), strconv.Itoa(h.Weight),
+					strings.Join(h.Addresses, " "), state})
+			}
+			return cmdutil.PrintTable(f.IO, []string{"HOST", "PORT", "PRIORITY", "WEIGHT", "ADDRESSES", "STATE"}, rows)
+		},
+	}
+	cmd.Flags().StringVar(&domain, "domain", "", "DNS domain to look up _vlmcs._tcp in")
+	return cmd
+}

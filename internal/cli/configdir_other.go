@@ -1,5 +1,0 @@
-//go:build !windows
-
-package cli
-
-const systemConfigDir = "/etc/volact"

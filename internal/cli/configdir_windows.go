@@ -1,8 +1,0 @@
-package cli
-
-import (
-	"os"
-	"path/filepath"
-)
-
-var systemConfigDir = filepath.Join(os.Getenv("ProgramData"), "volact")

@@ -1,3 +1,0 @@
-package cli
-
-const lineEndCRLF = true

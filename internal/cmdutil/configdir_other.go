@@ -1,0 +1,5 @@
+//go:build !windows
+
+package cmdutil
+
+const systemConfigDir = "/etc/volact"

@@ -1,0 +1,8 @@
+package cmdutil
+
+import (
+	"os"
+	"path/filepath"
+)
+
+var systemConfigDir = filepath.Join(os.Getenv("ProgramData"), "volact")

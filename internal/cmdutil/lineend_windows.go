@@ -1,0 +1,3 @@
+package cmdutil
+
+const lineEndCRLF = true

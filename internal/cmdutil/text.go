@@ -1,0 +1,58 @@
+package cmdutil
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/volact/volact/internal/atomicfile"
+	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/protocol"
+)
+
+// EmitText prints one line of proxy text after label (unless quiet or
+// --json) and writes the text to file too when one is given.
+func EmitText(f *Factory, label, text, file string, perm os.FileMode, what string) error {
+	if file != "" {
+		if err := atomicfile.WriteFile(file, []byte(text+"\n"), perm); err != nil {
+			return hresult.Wrap(hresult.InvalidArg, err, "cannot write the "+what).WithExit(hresult.ExitInvalid)
+		}
+	}
+	switch {
+	case f.Opts.JSON:
+		WriteJSON(f.IO.Out, map[string]string{strings.ReplaceAll(what, " ", "_"): text})
+	case !f.Opts.Quiet:
+		f.IO.Linef("%s%s", label, text)
+	}
+	return nil
+}
+
+// TextOrFile returns arg when it is proxy text with prefix, else the
+// content of the file arg names ("-" = stdin). The argument is never
+// echoed: it may hold a key.
+func TextOrFile(f *Factory, arg, prefix string) (string, error) {
+	if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(arg)), prefix) {
+		return arg, nil
+	}
+	var data []byte
+	var err error
+	if arg == "-" {
+		data, err = io.ReadAll(io.LimitReader(f.IO.In, protocol.MaxTextSize*2))
+	} else {
+		var fi os.FileInfo
+		if fi, err = os.Stat(arg); err == nil && fi.Size() > protocol.MaxTextSize*2 {
+			return "", Invalidf("the file is too large for %s... text", prefix)
+		}
+		data, err = os.ReadFile(arg)
+	}
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", Invalidf("the argument is neither %s... text nor a readable file (%v)", prefix, err)
+	}
+	return string(data), nil
+}

@@ -1,0 +1,203 @@
+package servercli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/volact/volact/internal/atomicfile"
+	"github.com/volact/volact/internal/authority"
+	"github.com/volact/volact/internal/catalog"
+	"github.com/volact/volact/internal/cmdutil"
+	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/mak"
+	"github.com/volact/volact/internal/productkey"
+)
+
+func newMakCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "mak",
+		Short: "The activation service: authority, MAK keys, host keys, proxy activation",
+	}
+	cmd.AddCommand(newMakInitCmd(f), newMakMintCmd(f), newMakServeCmd(f), newMakBlockCmd(f), newMakRemainingCmd(f), newMakProxyCmd(f))
+	return cmd
+}
+
+func newMakInitCmd(f *cmdutil.Factory) *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:     "init --dir DIR",
+		Short:   "Create an authority: root key (DIR/root.key, 0600) and signed catalog (DIR/catalog.json)",
+		Example: "  volactd mak init --dir /var/lib/volact-service",
+		Args:    cmdutil.Args(0, 0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := authority.Init(dir, f.MustNow())
+			if err != nil {
+				return err
+			}
+			path := filepath.Join(a.Dir, authority.CatalogFile)
+			if f.Opts.JSON {
+				cmdutil.WriteJSON(f.IO.Out, map[string]any{"dir": a.Dir, "catalog": path, "root_fingerprint": catalog.Fingerprint(a.Public())})
+			} else if !f.Opts.Quiet {
+				fmt.Fprintf(f.IO.Out, "Authority created in %s (root %s).\nPublish %s to clients: volact catalog install %s\n",
+					a.Dir, catalog.Fingerprint(a.Public()), path, path)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "", "authority directory (required)")
+	_ = cmd.MarkFlagRequired("dir")
+	return cmd
+}
+
+// mintedKey is the --json shape of mak mint.
+type mintedKey struct {
+	Key         string `json:"key"`
+	Type        string `json:"type"`
+	SKU         string `json:"sku"`
+	Activations int    `json:"activations"`
+}
+
+func newMakMintCmd(f *cmdutil.Factory) *cobra.Command {
+	var sf serviceFlags
+	var typ, sku, out string
+	var activations, count int
+	cmd := &cobra.Command{
+		Use:   "mint (--dir DIR | --service URL --token T) --type mak|kms-host|kms-client|retail --sku SKU [--activations N] [--count N [--out FILE]]",
+		Short: "Mint a product key and print it alone on one line",
+		Long: `Mint a product key with the authority in DIR, or through a running service's
+admin API (--service URL --token T), and print it alone on one line (--count N:
+N keys, one a line). --out FILE writes the keys into FILE (mode 0600) instead
+and prints only how many were minted; on a terminal a progress bar shows on
+stderr (not with -q). A MAK carries its activation limit (--activations, default
+50; the volume licensing tiers are 50, 100, 250, 500, 750, 1000, 2500, 5000).
+For kms-client it prints the catalog's published KMS client key of that SKU.
+A KMS host key activates at most 6 hosts, each at most 10 times.`,
+		Example: "  volactd mak mint --dir D --type mak --sku suite-pro --activations 250\n" +
+			"  volactd mak mint --dir D --type kms-host --sku workstation-ent\n" +
+			"  volactd mak mint --service https://act.example.com --token T --type mak --sku suite-pro --count 10\n" +
+			"  volactd mak mint --dir D --type mak --sku suite-pro --count 5000 --out keys.txt",
+		Args: cmdutil.Args(0, 0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := productkey.ParseType(typ)
+			if err != nil {
+				return cmdutil.Invalidf("--type %q: want mak, kms-host, kms-client or retail", typ)
+			}
+			if t != productkey.MAK {
+				if cmd.Flags().Changed("activations") {
+					return cmdutil.Invalidf("--activations applies only to --type mak")
+				}
+				activations = 0
+			}
+			if count < 1 || count > maxBulkMint {
+				return cmdutil.Invalidf("--count %d: want 1 to %d", count, maxBulkMint)
+			}
+			if t == productkey.KMSClient {
+				count = 1 // one published key per SKU
+			}
+			if out != "" {
+				if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+					return cmdutil.Invalidf("--out %s: its directory does not exist", out)
+				}
+			}
+			var api mak.AdminAPI
+			if sf.dir != "" { // minting needs no database
+				a, err := authority.Load(sf.dir)
+				if err != nil {
+					return err
+				}
+				api = &mak.Admin{Authority: a, Now: f.MustNow}
+			} else if api, _, err = sf.adminAPI(f, context.Background()); err != nil {
+				return err
+			}
+			res, err := mintBatches(f, api, mak.MintRequest{Type: t.String(), SKU: sku, Activations: activations}, count)
+			if err != nil {
+				return err
+			}
+			if out != "" {
+				return writeMinted(f, out, res)
+			}
+			keys := make([]mintedKey, len(res))
+			for i, k := range res {
+				keys[i] = mintedKey{Key: k, Type: t.String(), SKU: sku, Activations: activations}
+			}
+			switch {
+			case f.Opts.JSON && len(keys) == 1:
+				cmdutil.WriteJSON(f.IO.Out, keys[0])
+			case f.Opts.JSON:
+				cmdutil.WriteJSON(f.IO.Out, map[string]any{"keys": keys})
+			default:
+				for _, k := range keys {
+					fmt.Fprintln(f.IO.Out, k.Key)
+				}
+			}
+			return nil
+		},
+	}
+	sf.add(cmd, true)
+	cmd.Flags().StringVar(&typ, "type", "", "key type: mak, kms-host, kms-client or retail (required)")
+	cmd.Flags().StringVar(&sku, "sku", "", "product SKU from the catalog (required)")
+	cmd.Flags().IntVar(&activations, "activations", 50, "MAK activation limit")
+	cmd.Flags().IntVar(&count, "count", 1, "number of keys to mint")
+	cmd.Flags().StringVar(&out, "out", "", "write the keys to this file (mode 0600), one a line, instead of stdout")
+	for _, n := range []string{"type", "sku"} {
+		_ = cmd.MarkFlagRequired(n)
+	}
+	return cmd
+}
+
+// maxBulkMint is the most keys one mak mint run makes (in requests of at
+// most mintBatch keys).
+const maxBulkMint = 1_000_000
+
+// mintBatch is the number of keys asked for per request: small enough for
+// the progress bar to move, large enough to keep requests few.
+const mintBatch = 50
+
+// mintBatches mints count keys in requests of at most mintBatch keys,
+// showing progress on a terminal.
+func mintBatches(f *cmdutil.Factory, api mak.AdminAPI, req mak.MintRequest, count int) ([]string, error) {
+	bar := newProgress(f.IO, f.Opts.Quiet, int64(count), "minting keys")
+	defer bar.Stop()
+	keys := make([]string, 0, count)
+	for left := count; left > 0; {
+		req.Count = min(left, mintBatch)
+		res, err := api.Mint(context.Background(), req)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, res.Keys...)
+		bar.Add(req.Count)
+		left -= req.Count
+	}
+	bar.Finish()
+	return keys, nil
+}
+
+// writeMinted writes keys one a line into path (mode 0600, atomically) and
+// prints a summary that shows none of them.
+func writeMinted(f *cmdutil.Factory, path string, keys []string) error {
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte('\n')
+	}
+	if err := atomicfile.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		return hresult.Wrap(hresult.Internal, err, "cannot write --out "+path)
+	}
+	switch {
+	case f.Opts.JSON:
+		cmdutil.WriteJSON(f.IO.Out, map[string]any{"count": len(keys), "out": path})
+	case !f.Opts.Quiet:
+		noun := "keys"
+		if len(keys) == 1 {
+			noun = "key"
+		}
+		fmt.Fprintf(f.IO.Out, "Minted %d %s into %s\n", len(keys), noun, path)
+	}
+	return nil
+}

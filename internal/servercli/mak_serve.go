@@ -1,0 +1,285 @@
+package servercli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/volact/volact/internal/authority"
+	"github.com/volact/volact/internal/cmdutil"
+	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/ledger"
+	"github.com/volact/volact/internal/mak"
+	"github.com/volact/volact/internal/productkey"
+	"github.com/volact/volact/internal/protocol"
+)
+
+// DBFile is the service's default SQLite database in the authority dir.
+const DBFile = "service.db"
+
+// serviceFlags are the flags that say where the service's data is: the
+// authority directory and database (offline) or a running service.
+type serviceFlags struct {
+	dir, db, token string
+}
+
+func (s *serviceFlags) add(cmd *cobra.Command, online bool) {
+	cmd.Flags().StringVar(&s.dir, "dir", "", "authority directory")
+	cmd.Flags().StringVar(&s.db, "db", "", "database: sqlite:PATH or postgres://... (default: sqlite DIR/"+DBFile+")")
+	if online {
+		cmd.Flags().StringVar(&s.token, "token", "", "admin token of the service given with --service (env VOLACT_TOKEN)")
+	}
+}
+
+// dsn is the database to open: --db or the SQLite file in the dir.
+func (s *serviceFlags) dsn() string {
+	if s.db != "" {
+		return s.db
+	}
+	return "sqlite:" + filepath.Join(s.dir, DBFile)
+}
+
+// adminAPI returns the admin operations offline (--dir) or against a
+// running service (--service, --token). --dir wins when both are given.
+func (s *serviceFlags) adminAPI(f *cmdutil.Factory, ctx context.Context) (mak.AdminAPI, func(), error) {
+	switch {
+	case s.dir != "":
+		a, err := authority.Load(s.dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		l, err := ledger.Open(ctx, s.dsn())
+		if err != nil {
+			return nil, nil, err
+		}
+		return &mak.Admin{Authority: a, Ledger: l, Now: f.MustNow}, func() { l.Close() }, nil
+	case f.Opts.Service != "":
+		return &mak.ServiceClient{URL: f.Opts.Service, Token: s.token}, func() {}, nil
+	}
+	return nil, nil, &cmdutil.UsageError{Err: errors.New("give --dir DIR (offline) or --service URL --token T (a running service)")}
+}
+
+func newMakServeCmd(f *cmdutil.Factory) *cobra.Command {
+	var sf serviceFlags
+	var listen, addrFile, certFile, keyFile, logFormat string
+	var allowHTTP bool
+	cmd := &cobra.Command{
+		Use:   "serve --dir DIR [--listen ADDR] [--db URL]",
+		Short: "Run the activation service (MAK, KMS host keys, proxy exchange, admin API)",
+		Long: `Run the online activation service of the authority in DIR.
+
+Counts are kept in DIR/` + DBFile + ` (SQLite) unless --db postgres://... names a
+PostgreSQL database, which several service replicas can share. The schema is
+brought up to date at start.
+
+The admin API (mak mint/block/remaining --service URL) needs a bearer token:
+--token, VOLACT_TOKEN, or the content of DIR/admin.token, which is created
+(random, mode 0600) at the first start.
+
+MAK keys travel in activation requests: outside loopback, serve TLS
+(--tls-cert, --tls-key), or pass --allow-http behind a TLS-terminating proxy.
+SIGINT and SIGTERM stop the service gracefully.`,
+		Example: "  volactd mak serve --dir /var/lib/volact-service --listen 127.0.0.1:8080\n" +
+			"  volactd mak serve --dir D --listen :443 --tls-cert cert.pem --tls-key key.pem --db postgres://volact@db/volact",
+		Args: cmdutil.Args(0, 0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (certFile == "") != (keyFile == "") {
+				return &cmdutil.UsageError{Err: errors.New("--tls-cert and --tls-key go together")}
+			}
+			if certFile == "" && !allowHTTP && !loopback(listen) {
+				return cmdutil.Invalidf("refusing to serve plain HTTP on %s: MAK keys travel in requests", listen).
+					WithHint("serve TLS with --tls-cert and --tls-key, listen on 127.0.0.1, or pass --allow-http behind a TLS proxy")
+			}
+			log, err := newLogger(f.IO.ErrOut, logFormat)
+			if err != nil {
+				return err
+			}
+			ctx, stop := cmdutil.InterruptContext()
+			defer stop()
+			a, err := authority.Load(sf.dir)
+			if err != nil {
+				return err
+			}
+			token, tokenFrom := sf.token, "--token or VOLACT_TOKEN"
+			if token == "" {
+				var created bool
+				if token, tokenFrom, created, err = mak.LoadOrCreateToken(sf.dir); err != nil {
+					return hresult.Wrap(hresult.Internal, err, "admin token")
+				} else if created {
+					log.Info("created the admin token", "file", tokenFrom)
+				}
+			}
+			l, err := ledger.Open(ctx, sf.dsn())
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			srv, err := mak.New(a, l, mak.Options{Now: f.MustNow, Logger: log, AdminToken: token})
+			if err != nil {
+				return err
+			}
+			ln, err := listenOn(listen, certFile, keyFile)
+			if err != nil {
+				return err
+			}
+			url := "http://" + ln.Addr().String()
+			if certFile != "" {
+				url = "https://" + ln.Addr().String()
+			}
+			log.Info("activation service listening", "url", url, "database", l.Backend(), "admin_token", tokenFrom)
+			if err := writeAddrFile(addrFile, url, ln); err != nil {
+				return err
+			}
+			if err := srv.Serve(ctx, ln); err != nil {
+				return hresult.Wrap(hresult.ServiceFailure, err, "the activation service stopped")
+			}
+			log.Info("stopped")
+			return nil
+		},
+	}
+	sf.add(cmd, false)
+	cmd.Flags().StringVar(&sf.token, "token", "", "admin token (env VOLACT_TOKEN; default: DIR/admin.token)")
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
+	cmd.Flags().StringVar(&addrFile, "addr-file", "", "write the service's URL to this file once listening")
+	cmd.Flags().StringVar(&certFile, "tls-cert", "", "TLS certificate file (PEM)")
+	cmd.Flags().StringVar(&keyFile, "tls-key", "", "TLS private key file (PEM)")
+	cmd.Flags().BoolVar(&allowHTTP, "allow-http", false, "serve plain HTTP on a non-loopback address")
+	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format on stderr: text or json")
+	_ = cmd.MarkFlagRequired("dir")
+	return cmd
+}
+
+// listenOn listens on addr, with TLS when a certificate is given.
+func listenOn(addr, certFile, keyFile string) (net.Listener, error) {
+	var cfg *tls.Config
+	if certFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, hresult.Wrap(hresult.InvalidArg, err, "cannot load the TLS certificate").WithExit(hresult.ExitInvalid)
+		}
+		cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, hresult.Wrap(hresult.InvalidArg, err, "cannot listen on "+addr).WithExit(hresult.ExitInvalid)
+	}
+	if cfg != nil {
+		ln = tls.NewListener(ln, cfg)
+	}
+	return ln, nil
+}
+
+// loopback reports whether a listen address stays on this machine.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
+}
+
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, cmdutil.Invalidf("--log-format %q: want text or json", format)
+}
+
+// keyStatusLine is the human form of a key's count.
+func keyStatusLine(key string, st mak.KeyStatus) string {
+	s := fmt.Sprintf("%s: %d of %d remaining (%d used)", productkey.Redact(key), st.Remaining, st.Limit, st.Used)
+	if st.Blocked {
+		s += ", blocked"
+	}
+	return s
+}
+
+// newKeyAdminCmd builds mak block and mak remaining: op on one key.
+func newKeyAdminCmd(f *cmdutil.Factory, use, short, long string, op func(mak.AdminAPI, context.Context, string) (mak.KeyStatus, error)) *cobra.Command {
+	var sf serviceFlags
+	cmd := &cobra.Command{
+		Use:   use + " KEY (--dir DIR | --service URL --token T)",
+		Short: short,
+		Long:  long,
+		Example: "  volactd mak " + use + " BCDFG-HJKMP-QRTVW-XY234-6789B --dir /var/lib/volact-service\n" +
+			"  volactd mak " + use + " BCDFG-HJKMP-QRTVW-XY234-6789B --service https://act.example.com --token T --json",
+		Args: cmdutil.Args(1, 1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			ctx, stop := cmdutil.InterruptContext()
+			defer stop()
+			api, done, err := sf.adminAPI(f, ctx)
+			if err != nil {
+				return err
+			}
+			defer done()
+			st, err := op(api, ctx, a[0])
+			if err != nil {
+				return err
+			}
+			switch {
+			case f.Opts.JSON:
+				cmdutil.WriteJSON(f.IO.Out, st)
+			case !f.Opts.Quiet:
+				fmt.Fprintln(f.IO.Out, keyStatusLine(a[0], st))
+			}
+			return nil
+		},
+	}
+	sf.add(cmd, true)
+	return cmd
+}
+
+func newMakBlockCmd(f *cmdutil.Factory) *cobra.Command {
+	return newKeyAdminCmd(f, "block", "Block a MAK, retail or KMS host key (a leaked one)",
+		`Block a key: every later activation with it is refused with 0xC004C003,
+re-activations of machines it activated before included. A blocked KMS host
+key certifies no host. Works offline on the authority's database (--dir) or
+against a running service (--service URL --token T).`, mak.AdminAPI.Block)
+}
+
+func newMakRemainingCmd(f *cmdutil.Factory) *cobra.Command {
+	return newKeyAdminCmd(f, "remaining", "Show how many activations of a key are left",
+		`Show a key's count: activations used and left (hosts, for a KMS host key)
+and whether it is blocked. --json prints {"used","limit","remaining","blocked"}.`, mak.AdminAPI.Remaining)
+}
+
+func newMakProxyCmd(f *cmdutil.Factory) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "proxy --service URL REQUEST",
+		Short: "Exchange an installation request (dinstid) for a confirmation (actcid)",
+		Long: `Proxy activation for machines without network, on a connected machine:
+send the installation request that 'volact dinstid' printed on the offline
+machine (REQUEST is that VA1-... text, a file holding it, or - for stdin) and
+print the confirmation (VC1-...) alone on one line. Apply it on the offline
+machine with 'volact actcid'. The request carries the MAK: treat it as the key.`,
+		Example: "  volactd mak proxy --service https://act.example.com request.txt > confirmation.txt",
+		Args:    cmdutil.Args(1, 1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			req, err := cmdutil.TextOrFile(f, a[0], protocol.RequestPrefix)
+			if err != nil {
+				return err
+			}
+			ctx, stop := cmdutil.InterruptContext()
+			defer stop()
+			conf, err := (&mak.ServiceClient{URL: f.Opts.Service}).Proxy(ctx, req)
+			if err != nil {
+				return err
+			}
+			return cmdutil.EmitText(f, "", conf, out, 0o644, "confirmation")
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "also write the confirmation to FILE")
+	return cmd
+}
