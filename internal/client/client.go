@@ -129,7 +129,7 @@ func (c *Client) load() (*State, *catalog.Catalog, error) {
 	if _, err := c.store.View(st); err != nil {
 		return nil, nil, err
 	}
-	if err := st.verify(cat.Root(), c.opts.Now(), c.store.Path()); err != nil {
+	if err := st.verify(cat, c.opts.Now(), c.store.Path()); err != nil {
 		return nil, nil, err
 	}
 	return st, cat, nil
@@ -147,7 +147,7 @@ func (c *Client) update(fn func(st *State, cat *catalog.Catalog, now time.Time) 
 		if st.Products == nil {
 			st.Products = map[string]*Installed{}
 		}
-		if err := st.verify(cat.Root(), c.opts.Now(), c.store.Path()); err != nil {
+		if err := st.verify(cat, c.opts.Now(), c.store.Path()); err != nil {
 			return err
 		}
 		now, _ := c.clock(st)
