@@ -18,6 +18,7 @@ import (
 	"github.com/volact/volact/internal/client"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/license"
+	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/productkey"
 	"github.com/volact/volact/internal/protocol"
 	"github.com/volact/volact/internal/store"
@@ -273,5 +274,32 @@ func writeGrant(t *testing.T, dir, sku string, s signer, edit func(*protocol.Gra
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestProxyConfirmationFromAheadService: an offline machine whose clock is
+// days behind the service's applies its confirmation, and the store that
+// holds it stays readable (the future check is for KMS grants only).
+func TestProxyConfirmationFromAheadService(t *testing.T) {
+	s := newMAKService(t)
+	key := s.mint(t, productkey.MAK, "suite-pro", 1)
+	c := client.New(client.Options{StoreDir: filepath.Join(t.TempDir(), "offline"), CatalogPath: filepath.Join(s.auth.Dir, authority.CatalogFile),
+		Now: func() time.Time { return mt0.Add(-3 * day) }, HardwareID: "offline-1"})
+	if _, err := c.InstallKey(key); err != nil {
+		t.Fatal(err)
+	}
+	req, err := c.InstallationRequest("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf, err := (&mak.ServiceClient{URL: s.url}).Proxy(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ApplyConfirmation(conf); err != nil {
+		t.Fatal(err)
+	}
+	if p := status(t, c, "suite-pro"); p.Status != "licensed" || !p.Permanent {
+		t.Fatalf("after the confirmation: %+v", p)
 	}
 }

@@ -109,13 +109,16 @@ func (s *State) verify(cat *catalog.Catalog, now time.Time, path string) error {
 		if err := protocol.CheckGrant(g, cert, grantRules(cat, sku)); err != nil {
 			return tampered(path, fmt.Sprintf("the grant of %s was signed by a key that may not sign it (%v)", sku, err))
 		}
-		// A grant was issued within MaxClockSkew of the trusted time when it
-		// was received, and the trusted time never goes back.
+		// A KMS grant was issued within MaxClockSkew of the trusted time when
+		// it was received, and the trusted time never goes back: one from
+		// the future would stretch its validity. (A proxy confirmation may
+		// come from a service whose clock is far ahead of an offline
+		// machine's; a MAK grant is permanent anyway.)
 		latest := now
 		if s.TrustedTime.After(latest) {
 			latest = s.TrustedTime
 		}
-		if g.IssuedAt.After(latest.Add(protocol.MaxClockSkew)) {
+		if g.Kind == protocol.KindKMS && g.IssuedAt.After(latest.Add(protocol.MaxClockSkew)) {
 			return tampered(path, fmt.Sprintf("the grant of %s claims to be issued at %s, in the future", sku, g.IssuedAt.UTC().Format(time.RFC3339)))
 		}
 		want := grantOf(g)
