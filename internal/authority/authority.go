@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/volact/volact/internal/atomicfile"
@@ -48,10 +49,35 @@ type Authority struct {
 	CatalogBytes []byte             // catalog.json exactly as stored, for publishing
 }
 
+// InitOption changes what Init writes into the new catalog.
+type InitOption func(*catalog.Catalog) error
+
+// AllowOverrides makes Init's catalog allow the overrides names
+// (catalog.OverrideClock, catalog.OverrideMachineID): clients then honour
+// VOLACT_CLOCK_OFFSET or VOLACT_MACHINE_ID. It refuses unknown names
+// (hresult.InvalidArg, exit 3). Without it the catalog allows none.
+func AllowOverrides(names ...string) InitOption {
+	return func(c *catalog.Catalog) error {
+		list, err := catalog.ParseOverrides(strings.Join(names, ","))
+		if err != nil {
+			return err
+		}
+		c.Policy.AllowOverrides = list
+		return nil
+	}
+}
+
 // Init creates a new authority in dir: a fresh root key, the built-in
-// catalog template with a published KMS client key per SKU, signed at now.
-// It refuses to touch a directory that already holds a root key.
-func Init(dir string, now time.Time) (*Authority, error) {
+// catalog template with a published KMS client key per SKU, changed by
+// opts and signed at now. It refuses to touch a directory that already
+// holds a root key.
+func Init(dir string, now time.Time, opts ...InitOption) (*Authority, error) {
+	var probe catalog.Catalog
+	for _, o := range opts {
+		if err := o(&probe); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create authority directory: %w", err)
 	}
@@ -73,6 +99,11 @@ func Init(dir string, now time.Time) (*Authority, error) {
 			return nil, fmt.Errorf("mint KMS client key for %s: %w", p.SKU, err)
 		}
 		tmpl.Products[i].KMSClientKey = k.String()
+	}
+	for _, o := range opts {
+		if err := o(&tmpl); err != nil {
+			return nil, err
+		}
 	}
 	data, err := tmpl.Sign(root)
 	if err != nil {

@@ -10,7 +10,9 @@
 // appear in the file, and verifies with the root public key that the
 // catalog itself carries. Clients pin that root when they first install a
 // catalog ([Catalog.CheckPinned]) so that a catalog signed by anyone else is
-// refused later.
+// refused later; a build may also pin roots ([Catalog.CheckTrusted]). The
+// catalog's [Policy] says which test and container overrides clients may
+// honour ([Catalog.AllowsOverride]); the signature covers it.
 //
 // The package is pure: no disk, no network, no clock.
 package catalog
@@ -92,6 +94,7 @@ type Catalog struct {
 	RootPublicKey []byte    `json:"root_public_key"` // Ed25519, base64 in JSON
 	Groups        []Group   `json:"groups"`
 	Products      []Product `json:"products"`
+	Policy        Policy    `json:"policy,omitzero"` // what clients may honour; signed with the rest
 }
 
 // Template returns the built-in catalog that `volactd mak init` starts
@@ -161,7 +164,8 @@ func (c *Catalog) GroupByID(id uint16) (Group, bool) {
 func (c *Catalog) Root() ed25519.PublicKey { return ed25519.PublicKey(c.RootPublicKey) }
 
 // Fingerprint is a short, stable name for a root key in messages: the
-// first 16 hex digits of its SHA-256.
+// first 16 hex digits of its SHA-256. Builds pin, and reports show, the
+// full form, [RootFingerprint].
 func Fingerprint(pub ed25519.PublicKey) string {
 	sum := sha256.Sum256(pub)
 	return hex.EncodeToString(sum[:8])

@@ -143,7 +143,7 @@ func (c *Catalog) validate() error {
 		}
 		skus[strings.ToLower(p.SKU)], pids[p.ID] = true, true
 	}
-	return nil
+	return c.Policy.validate()
 }
 
 // checkName accepts 1..64 characters of letters, digits, '-', '_' and '.'.

@@ -116,7 +116,8 @@ func (c *Client) discoveryConfig(set Settings, res discovery.Resolver) discovery
 
 // askHost sends req to one host address and verifies the grant: signed by a
 // KMS host certificate from the pinned root that covers the group, for this
-// machine, CMID, SKU and request.
+// machine, CMID, SKU and request, and within what a KMS host may sign
+// (checkReceived).
 func (c *Client) askHost(ctx context.Context, addr string, req protocol.ActivationRequest, cat *catalog.Catalog, group catalog.Group) (protocol.Grant, *protocol.Envelope, error) {
 	ctx, cancel := context.WithTimeout(ctx, DefaultTimeout)
 	defer cancel()
@@ -136,8 +137,9 @@ func (c *Client) askHost(ctx context.Context, addr string, req protocol.Activati
 		return g, nil, hresult.New(hresult.WrongMachine, "the grant is for another machine")
 	case g.Nonce != req.Nonce:
 		return g, nil, hresult.New(hresult.WrongMachine, "the grant answers another request (nonce differs)")
-	case g.ExpiresAt.IsZero() || !g.ExpiresAt.After(g.IssuedAt):
-		return g, nil, hresult.New(hresult.BadSignature, "the KMS grant has no valid expiry")
+	}
+	if err := checkReceived(g, cert, cat, req.ClientTime); err != nil {
+		return g, nil, err
 	}
 	return g, env, nil
 }

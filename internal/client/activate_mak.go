@@ -36,6 +36,9 @@ func (c *Client) activateMAK(ctx context.Context, p Installed, prod catalog.Prod
 	if err == nil && g.Nonce != req.Nonce {
 		err = hresult.New(hresult.WrongMachine, "the service's answer is for another request (nonce differs)")
 	}
+	if err == nil {
+		err = checkReceived(g, cert, cat, now)
+	}
 	if err != nil {
 		return outcome{count: -1, err: err}
 	}

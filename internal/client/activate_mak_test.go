@@ -99,8 +99,10 @@ func status(t *testing.T, c *client.Client, sku string) client.ProductStatus {
 
 func wantCode(t *testing.T, err error, code hresult.Code, exit int) {
 	t.Helper()
-	e := hresult.From(err)
-	if err == nil || e.Code != code || e.Exit != exit {
+	if err == nil {
+		t.Fatalf("no error, want %v exit %d", code, exit)
+	}
+	if e := hresult.From(err); e.Code != code || e.Exit != exit {
 		t.Fatalf("error %v (exit %d), want %v exit %d", err, e.Exit, code, exit)
 	}
 }

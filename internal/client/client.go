@@ -30,6 +30,11 @@ type Options struct {
 	DNSServer   string           // DNS server host:port for SRV discovery; "" = system
 	HTTP        *http.Client     // nil = a client with short timeouts
 	NewID       func() string    // CMID generator; nil = random UUID
+	// TrustedRoots, when set, are the only catalog roots this client
+	// accepts, as catalog.RootFingerprint writes them ("sha256:<64 hex>"):
+	// a catalog from another root is refused when installed and when
+	// loaded. Empty: the first installed catalog pins its root.
+	TrustedRoots []string
 }
 
 // Client performs the client verbs on one store.
@@ -54,7 +59,8 @@ func New(o Options) *Client {
 func (c *Client) StoreDir() string { return c.opts.StoreDir }
 
 // Catalog loads the catalog: the explicit file if one was given, else the
-// one installed in the store. The result is cached.
+// one installed in the store. Its root must be one of
+// Options.TrustedRoots when they are set. The result is cached.
 func (c *Client) Catalog() (*catalog.Catalog, error) {
 	if c.cat != nil {
 		return c.cat, nil
@@ -74,6 +80,9 @@ func (c *Client) Catalog() (*catalog.Catalog, error) {
 	}
 	cat, err := catalog.Parse(data)
 	if err != nil {
+		return nil, err
+	}
+	if err := cat.CheckTrusted(c.opts.TrustedRoots); err != nil {
 		return nil, err
 	}
 	if explicit {
@@ -129,7 +138,7 @@ func (c *Client) load() (*State, *catalog.Catalog, error) {
 	if _, err := c.store.View(st); err != nil {
 		return nil, nil, err
 	}
-	if err := st.verify(cat.Root(), c.opts.Now(), c.store.Path()); err != nil {
+	if err := st.verify(cat, c.opts.Now(), c.store.Path()); err != nil {
 		return nil, nil, err
 	}
 	return st, cat, nil
@@ -147,7 +156,7 @@ func (c *Client) update(fn func(st *State, cat *catalog.Catalog, now time.Time) 
 		if st.Products == nil {
 			st.Products = map[string]*Installed{}
 		}
-		if err := st.verify(cat.Root(), c.opts.Now(), c.store.Path()); err != nil {
+		if err := st.verify(cat, c.opts.Now(), c.store.Path()); err != nil {
 			return err
 		}
 		now, _ := c.clock(st)

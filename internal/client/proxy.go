@@ -99,6 +99,11 @@ func (c *Client) ApplyConfirmation(text string) (Result, error) {
 		if err := c.checkMAKGrant(g, cert, *p); err != nil {
 			return err
 		}
+		// A confirmation may be days old (or reapplied after a reimage):
+		// its signer's rights are checked, its age is not.
+		if err := protocol.CheckGrant(g, cert, grantRules(cat, g.SKU)); err != nil {
+			return err
+		}
 		p.Product = license.ApplyGrant(p.Product, grantOf(g), nil, now)
 		p.Envelope = &env
 		st.record(now, p.SKU, "actcid", hresult.OK, fmt.Sprintf("applied confirmation (%s)", g.Kind), "")

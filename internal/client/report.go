@@ -18,7 +18,8 @@ func (c *Client) Status(all bool) (*Report, error) {
 		return nil, err
 	}
 	now, rolledBack := c.clock(st)
-	r := &Report{TrustedTime: st.TrustedTime, ClockRolledBack: rolledBack, Products: []ProductStatus{}}
+	r := &Report{TrustedTime: st.TrustedTime, ClockRolledBack: rolledBack, Products: []ProductStatus{},
+		Catalog: CatalogInfo{Root: cat.RootFingerprint(), Issuer: cat.Issuer}}
 	for _, prod := range cat.Products {
 		p := st.Products[prod.SKU]
 		if p == nil || p.PartialKey == "" {

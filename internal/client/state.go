@@ -1,12 +1,12 @@
 package client
 
 import (
-	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"time"
 
+	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/license"
 	"github.com/volact/volact/internal/protocol"
@@ -77,10 +77,13 @@ func (s *State) record(now time.Time, sku, action string, code hresult.Code, msg
 	}
 }
 
-// verify re-checks every stored grant against the pinned root and derives
-// Product.Grant from the signed payload. An edited grant makes the whole
-// store untrusted (exit 7).
-func (s *State) verify(root ed25519.PublicKey, now time.Time, path string) error {
+// verify re-checks every stored grant against the catalog's root, checks
+// that its signer may sign it (protocol.CheckGrant: a KMS host signs only
+// KMS grants of its groups within the catalog's validity), and derives
+// Product.Grant from the signed payload. An edited or overreaching grant
+// makes the whole store untrusted (exit 7).
+func (s *State) verify(cat *catalog.Catalog, now time.Time, path string) error {
+	root := cat.Root()
 	for sku, p := range s.Products {
 		if p == nil {
 			return tampered(path, fmt.Sprintf("product %q has no data", sku))
@@ -96,11 +99,27 @@ func (s *State) verify(root ed25519.PublicKey, now time.Time, path string) error
 		// read before verification but is itself covered by the signature.
 		at := issuedAt(*p.Envelope, now)
 		var g protocol.Grant
-		if _, err := protocol.Open(*p.Envelope, root, at, &g); err != nil {
+		cert, err := protocol.Open(*p.Envelope, root, at, &g)
+		if err != nil {
 			return tampered(path, fmt.Sprintf("the grant of %s does not verify (%v)", sku, err))
 		}
 		if g.SKU != sku {
 			return tampered(path, fmt.Sprintf("the grant stored for %s was issued for %s", sku, g.SKU))
+		}
+		if err := protocol.CheckGrant(g, cert, grantRules(cat, sku)); err != nil {
+			return tampered(path, fmt.Sprintf("the grant of %s was signed by a key that may not sign it (%v)", sku, err))
+		}
+		// A KMS grant was issued within MaxClockSkew of the trusted time when
+		// it was received, and the trusted time never goes back: one from
+		// the future would stretch its validity. (A proxy confirmation may
+		// come from a service whose clock is far ahead of an offline
+		// machine's; a MAK grant is permanent anyway.)
+		latest := now
+		if s.TrustedTime.After(latest) {
+			latest = s.TrustedTime
+		}
+		if g.Kind == protocol.KindKMS && g.IssuedAt.After(latest.Add(protocol.MaxClockSkew)) {
+			return tampered(path, fmt.Sprintf("the grant of %s claims to be issued at %s, in the future", sku, g.IssuedAt.UTC().Format(time.RFC3339)))
 		}
 		want := grantOf(g)
 		if p.Grant == nil || !sameGrant(*p.Grant, want) {
@@ -110,7 +129,8 @@ func (s *State) verify(root ed25519.PublicKey, now time.Time, path string) error
 	return nil
 }
 
-// grantOf turns a verified wire grant into the core's grant.
+// issuedAt reads the issue time of env's grant before verification, to
+// check the certificate at that time; fallback when there is none.
 func issuedAt(env protocol.Envelope, fallback time.Time) time.Time {
 	raw, err := base64.StdEncoding.DecodeString(env.Payload)
 	if err != nil {
@@ -125,6 +145,7 @@ func issuedAt(env protocol.Envelope, fallback time.Time) time.Time {
 	return g.IssuedAt
 }
 
+// grantOf turns a verified wire grant into the core's grant.
 func grantOf(g protocol.Grant) license.Grant {
 	return license.Grant{Kind: g.Kind, ActivatedAt: g.IssuedAt.UTC(), ExpiresAt: g.ExpiresAt.UTC(), HardwareID: g.HardwareID}
 }

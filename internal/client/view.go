@@ -4,6 +4,9 @@ import "time"
 
 // Report is what dstatus, dli, dlv and xpr show: every product's status.
 type Report struct {
+	// Catalog is the root and issuer of the catalog the products were
+	// evaluated under.
+	Catalog  CatalogInfo     `json:"catalog"`
 	Products []ProductStatus `json:"products"`
 	// TrustedTime is the client's trusted-time high-water mark.
 	TrustedTime time.Time `json:"trusted_time"`

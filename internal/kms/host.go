@@ -37,7 +37,8 @@ type Host struct {
 	cat      *catalog.Catalog
 	settings Settings
 	signer   ed25519.PrivateKey
-	certs    map[string]string // group -> host certificate serving it
+	certs    map[string]string                // group -> host certificate serving it
+	parsed   map[string]*protocol.Certificate // group -> the verified content of certs[group]
 	journal  *journal
 	applier  *applier
 
@@ -80,7 +81,7 @@ func Open(o Options) (h *Host, err error) {
 		}
 	}()
 	h = &Host{name: o.Name, now: o.Now, log: o.Logger, lock: lock, db: db, cat: cat,
-		certs: map[string]string{}, counters: map[string]*counter{}}
+		certs: map[string]string{}, parsed: map[string]*protocol.Certificate{}, counters: map[string]*counter{}}
 	ctx := context.Background()
 	if h.settings, err = loadSettings(ctx, db); err != nil {
 		return nil, err
@@ -147,7 +148,7 @@ func (h *Host) loadIdentity(ctx context.Context) error {
 			continue
 		}
 		for _, g := range cert.Groups {
-			h.certs[g] = k.certificate
+			h.certs[g], h.parsed[g] = k.certificate, cert
 		}
 	}
 	if len(h.certs) == 0 {
@@ -239,7 +240,13 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 		return nil, answer
 	}
 	req.SKU = prod.SKU
-	env, err := protocol.Seal(grantFor(req, now, prod.KMSValidity(), h.settings, count, h.name), h.signer, cert)
+	g := grantFor(req, now, prod.KMSValidity(), h.settings, count, h.name)
+	// Never sign what clients refuse: a grant past this host's certificate.
+	if err := protocol.CheckGrant(g, h.parsed[group.Name], &protocol.GrantRules{Group: group.Name, KMSValidity: prod.KMSValidity()}); err != nil {
+		return nil, hresult.Wrap(hresult.ServiceFailure, err, "this KMS host cannot sign a grant its clients accept").
+			WithHint("reactivate the host against the activation service: volactd kms activate --data DIR --service URL")
+	}
+	env, err := protocol.Seal(g, h.signer, cert)
 	if err != nil {
 		return nil, hresult.Wrap(hresult.Internal, err, "cannot sign the grant")
 	}

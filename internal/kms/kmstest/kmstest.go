@@ -38,6 +38,12 @@ func Authority(t testing.TB, now time.Time) *authority.Authority {
 // does: the answer is an envelope signed by the service key whose payload is
 // a protocol.HostGrant with a root-signed kms-host certificate.
 func HostActivation(a *authority.Authority, now func() time.Time) http.Handler {
+	return hostActivation(a, now, 0)
+}
+
+// hostActivation is HostActivation with certificates valid for validity
+// (0: no expiry).
+func hostActivation(a *authority.Authority, now func() time.Time, validity time.Duration) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/host/activate", func(w http.ResponseWriter, r *http.Request) {
 		fail := func(status int, err *hresult.Error) {
@@ -65,8 +71,12 @@ func HostActivation(a *authority.Authority, now func() time.Time) http.Handler {
 			return
 		}
 		at := now().UTC()
+		var notAfter time.Time
+		if validity > 0 {
+			notAfter = at.Add(validity)
+		}
 		cert, err := protocol.IssueCertificate(a.Root, protocol.Certificate{Subject: req.HostID, Role: protocol.RoleKMSHost,
-			PublicKey: ed25519.PublicKey(req.PublicKey), Groups: []string{g.Name}, IssuedAt: at})
+			PublicKey: ed25519.PublicKey(req.PublicKey), Groups: []string{g.Name}, IssuedAt: at, NotAfter: notAfter})
 		if err != nil {
 			fail(http.StatusInternalServerError, hresult.Wrap(hresult.Internal, err, "certificate"))
 			return
@@ -101,6 +111,13 @@ func Service(t testing.TB, a *authority.Authority, now func() time.Time) *httpte
 // stand-in service, and returns the directory.
 func ActivatedDir(t testing.TB, a *authority.Authority, now time.Time, skus ...string) string {
 	t.Helper()
+	return ActivatedDirFor(t, a, now, 0, skus...)
+}
+
+// ActivatedDirFor is ActivatedDir with host certificates valid for validity
+// from now (0: no expiry).
+func ActivatedDirFor(t testing.TB, a *authority.Authority, now time.Time, validity time.Duration, skus ...string) string {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "kms")
 	catData, err := os.ReadFile(filepath.Join(a.Dir, authority.CatalogFile))
 	if err != nil {
@@ -115,7 +132,8 @@ func ActivatedDir(t testing.TB, a *authority.Authority, now time.Time, skus ...s
 			t.Fatal(err)
 		}
 	}
-	srv := Service(t, a, func() time.Time { return now })
+	srv := httptest.NewServer(hostActivation(a, func() time.Time { return now }, validity))
+	t.Cleanup(srv.Close)
 	if _, err := kms.ActivateHost(context.Background(), dir, srv.URL, "test-host", srv.Client(), now); err != nil {
 		t.Fatal(err)
 	}
