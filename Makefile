@@ -3,7 +3,10 @@
 SHELL := /bin/bash
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X github.com/volact/volact/internal/build.Version=$(VERSION)
+# TRUSTED_ROOTS=sha256:<hex>[,sha256:<hex>] pins the catalog roots the build
+# accepts (a vendor's build); empty: the first catalog installed is pinned.
+TRUSTED_ROOTS ?=
+LDFLAGS := -s -w -X github.com/volact/volact/internal/build.Version=$(VERSION) -X github.com/volact/volact/internal/build.TrustedRoots=$(TRUSTED_ROOTS)
 # Stamp the git commit (volact version) when this is a git checkout, even if
 # GOFLAGS says -buildvcs=false; a tarball builds without it.
 VCSFLAG := $(shell git rev-parse HEAD >/dev/null 2>&1 && echo -buildvcs=auto)

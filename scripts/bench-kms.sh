@@ -43,7 +43,7 @@ export VOLACT_CONFIG="$tmp/empty.yaml" VOLACT_CATALOG="$tmp/auth/catalog.json"
 unset VOLACT_CLOCK_OFFSET VOLACT_SERVICE VOLACT_JSON VOLACT_DATA
 
 # An authority, and activated hosts (one for load, one for memory).
-"$BIN" mak init --dir "$tmp/auth" -q
+"$BIN" mak init --dir "$tmp/auth" --allow-overrides clock,machine-id -q
 "$BIN" mak serve --dir "$tmp/auth" --listen 127.0.0.1:0 --addr-file "$tmp/svc.addr" 2> "$tmp/svc.log" &
 pids+=($!)
 waitfile "$tmp/svc.addr"

@@ -45,7 +45,7 @@ export VOLACT_STORE="$tmp/store" VOLACT_MACHINE_ID=bench-machine VOLACT_CONFIG="
 unset VOLACT_CLOCK_OFFSET VOLACT_CATALOG VOLACT_SERVICE VOLACT_JSON
 BIND=$(dirname "$BIN")/volactd
 [ -x "$BIND" ] || { echo "bench-start: $BIND (volactd, next to volact) is not an executable" >&2; exit 2; }
-"$BIND" mak init --dir "$tmp/auth" -q
+"$BIND" mak init --dir "$tmp/auth" --allow-overrides machine-id -q
 "$BIN" catalog install -q "$tmp/auth/catalog.json"
 "$BIN" inpkey -q "$("$BIND" mak mint --dir "$tmp/auth" --type mak --sku suite-pro --activations 5)"
 # Activate it once against a throw-away service: a permanently activated

@@ -3,15 +3,11 @@ package cli
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
-	"github.com/volact/volact/internal/atomicfile"
 	"github.com/volact/volact/internal/catalog"
-	"github.com/volact/volact/internal/client"
 	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/hresult"
-	"github.com/volact/volact/internal/store"
 )
 
 func newCatalogCmd(f *cmdutil.Factory) *cobra.Command {
@@ -22,7 +18,8 @@ func newCatalogCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Verify a signed catalog and install it in the client store (pins its root)",
 		Long: `Verify the catalog's signature and install it in the store. The first
 catalog pins the authority's root key; a later catalog signed by another root
-is refused unless --replace-root is given.`,
+is refused unless --replace-root is given. A build made with TRUSTED_ROOTS
+accepts only catalogs of those roots, --replace-root included.`,
 		Example: "  volact catalog install catalog.json",
 		Args:    cmdutil.Args(1, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
@@ -30,27 +27,13 @@ is refused unless --replace-root is given.`,
 			if err != nil {
 				return hresult.Wrap(hresult.CatalogInvalid, err, "cannot read catalog")
 			}
-			cat, err := catalog.Parse(data)
+			c, err := buildClient(f)
 			if err != nil {
 				return err
 			}
-			dir := f.Opts.Store
-			if dir == "" {
-				dir = store.DefaultDir()
-			}
-			dest := filepath.Join(dir, client.CatalogFile)
-			if old, err := os.ReadFile(dest); err == nil && !force {
-				if oc, err := catalog.Parse(old); err == nil {
-					if err := cat.CheckPinned(oc.Root()); err != nil {
-						return hresult.From(err).WithHint("if the authority really changed, run again with --replace-root")
-					}
-				}
-			}
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return hresult.Wrap(hresult.Internal, err, "cannot create store "+dir).WithExit(hresult.ExitStore)
-			}
-			if err := atomicfile.WriteFile(dest, data, 0o644); err != nil {
-				return hresult.Wrap(hresult.Internal, err, "cannot install catalog").WithExit(hresult.ExitStore)
+			cat, err := c.InstallCatalog(data, force)
+			if err != nil {
+				return err
 			}
 			return showCatalog(f, cat)
 		},
@@ -85,7 +68,7 @@ func showCatalog(f *cmdutil.Factory, cat *catalog.Catalog) error {
 	if f.Opts.Quiet {
 		return nil
 	}
-	fmt.Fprintf(f.IO.Out, "Catalog by %s, issued %s, root %s\n", cat.Issuer, cat.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"), catalog.Fingerprint(cat.Root()))
+	fmt.Fprintf(f.IO.Out, "Catalog by %s, issued %s, root %s\n", cat.Issuer, cat.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"), cat.RootFingerprint())
 	rows := [][]string{}
 	for _, p := range cat.Products {
 		g, _ := cat.Group(p.Group)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/client"
 	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/hresult"
@@ -14,6 +15,7 @@ import (
 
 func newDstatusCmd(f *cmdutil.Factory) *cobra.Command {
 	var all, check bool
+	var root string
 	cmd := &cobra.Command{
 		Use:   "dstatus",
 		Short: "Show the license status of installed products (ospp.vbs /dstatus)",
@@ -21,11 +23,20 @@ func newDstatusCmd(f *cmdutil.Factory) *cobra.Command {
 ospp.vbs /dstatus, or as JSON with --json.
 
 EXIT STATUS
-  0 ok; with --check, 6 when a product is not licensed (or none is installed);
-  3 no catalog; 7 store corrupt or tampered.`,
-		Example: "  volact dstatus\n  volact dstatus --json\n  volact dstatus --check -q || echo 'not licensed'",
+  0 ok; with --check, 6 when a product is not licensed (or none is installed),
+  or, with --root, not under that catalog root; 3 no catalog or a malformed
+  --root; 7 store corrupt or tampered.`,
+		Example: "  volact dstatus\n  volact dstatus --json\n  volact dstatus --check -q || echo 'not licensed'\n  volact dstatus --check -q --root sha256:3f1c...",
 		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if root != "" {
+				if !check {
+					return cmdutil.Usagef("--root goes with --check")
+				}
+				if _, err := catalog.ParseRootFingerprint(root); err != nil {
+					return err
+				}
+			}
 			r, err := report(f, all)
 			if err != nil {
 				return err
@@ -37,6 +48,11 @@ EXIT STATUS
 			default:
 				printDstatus(f, r)
 			}
+			if check && root != "" {
+				if err := r.CheckLicensedUnder(root); err != nil {
+					return errors.Join(err, cmdutil.ErrSilent)
+				}
+			}
 			if check {
 				return checkLicensed(r)
 			}
@@ -45,6 +61,7 @@ EXIT STATUS
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "include catalog products without a key")
 	cmd.Flags().BoolVar(&check, "check", false, "exit 6 unless every listed product is licensed")
+	cmd.Flags().StringVar(&root, "root", "", "with --check: exit 6 unless licensed under this catalog root (sha256:<hex>)")
 	return cmd
 }
 

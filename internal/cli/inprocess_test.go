@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/volact/volact/internal/authority"
+	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/client"
 )
 
@@ -29,7 +30,7 @@ type testEnv struct {
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	root := t.TempDir()
-	a, err := authority.Init(filepath.Join(root, "auth"), fixedNow)
+	a, err := authority.Init(filepath.Join(root, "auth"), fixedNow, authority.AllowOverrides(catalog.OverrideClock, catalog.OverrideMachineID))
 	if err != nil {
 		t.Fatal(err)
 	}

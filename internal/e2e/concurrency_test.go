@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/authority"
+	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/client"
 	"github.com/volact/volact/internal/productkey"
 	"github.com/volact/volact/internal/store"
@@ -32,7 +33,7 @@ func TestConcurrentProcesses(t *testing.T) {
 		t.Fatalf("volact is not on PATH (TestMain sets it up): %v", err)
 	}
 	dir := t.TempDir()
-	a, err := authority.Init(filepath.Join(dir, "auth"), time.Now())
+	a, err := authority.Init(filepath.Join(dir, "auth"), time.Now(), authority.AllowOverrides(catalog.OverrideClock, catalog.OverrideMachineID))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/authority"
+	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/pgtest"
 	"github.com/volact/volact/internal/productkey"
@@ -27,7 +28,7 @@ type makSetup struct {
 func newMakSetup(t *testing.T, dsn string, limit int) *makSetup {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "auth")
-	a, err := authority.Init(dir, time.Now().UTC())
+	a, err := authority.Init(dir, time.Now().UTC(), authority.AllowOverrides(catalog.OverrideClock, catalog.OverrideMachineID))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/authority"
+	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/productkey"
 	"github.com/volact/volact/internal/servercli"
@@ -20,7 +21,7 @@ import (
 func TestProgressMintOut(t *testing.T) {
 	now := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
 	dir := t.TempDir()
-	if _, err := authority.Init(filepath.Join(dir, "auth"), now); err != nil {
+	if _, err := authority.Init(filepath.Join(dir, "auth"), now, authority.AllowOverrides(catalog.OverrideClock, catalog.OverrideMachineID)); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"VOLACT_CONFIG": filepath.Join(dir, "none.yaml")}

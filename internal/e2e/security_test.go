@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/authority"
+	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/productkey"
 	"github.com/volact/volact/internal/protocol"
 )
@@ -25,7 +26,7 @@ func TestForgedAndReplayed(t *testing.T) {
 	now := time.Now().UTC()
 	dir := t.TempDir()
 	a, _, ts := startService(t, dir, now)
-	other, err := authority.Init(filepath.Join(dir, "other"), now)
+	other, err := authority.Init(filepath.Join(dir, "other"), now, authority.AllowOverrides(catalog.OverrideClock, catalog.OverrideMachineID))
 	if err != nil {
 		t.Fatal(err)
 	}

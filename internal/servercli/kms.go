@@ -59,6 +59,9 @@ func newKmsInstallKeyCmd(f *cmdutil.Factory) *cobra.Command {
 					return hresult.Wrap(hresult.CatalogInvalid, err, "cannot read catalog")
 				}
 			}
+			if err := checkHostOverrides(f, dir, catData); err != nil {
+				return err
+			}
 			k, err := kms.InstallKey(dir, a[0], catData, f.MustNow())
 			if err != nil {
 				return err
@@ -87,6 +90,9 @@ each at most 10 times.`,
 		Example: "  volactd kms activate --data /var/lib/volact-kms --service https://activation.example.com",
 		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkHostOverrides(f, dir, nil); err != nil {
+				return err
+			}
 			hostID, err := machineid.ID(f.Getenv("VOLACT_MACHINE_ID"))
 			if err != nil {
 				return err
@@ -133,6 +139,9 @@ SIGINT and SIGTERM stop the host gracefully.`,
 			}
 			log, err := newLogger(f.IO.ErrOut, logFormat)
 			if err != nil {
+				return err
+			}
+			if err := checkHostOverrides(f, dir, nil); err != nil {
 				return err
 			}
 			h, err := kms.Open(kms.Options{Dir: dir, Now: f.MustNow, Name: name, Logger: log})

@@ -28,28 +28,41 @@ func newMakCmd(f *cmdutil.Factory) *cobra.Command {
 }
 
 func newMakInitCmd(f *cmdutil.Factory) *cobra.Command {
-	var dir string
+	var dir, overrides string
 	cmd := &cobra.Command{
-		Use:     "init --dir DIR",
-		Short:   "Create an authority: root key (DIR/root.key, 0600) and signed catalog (DIR/catalog.json)",
-		Example: "  volactd mak init --dir /var/lib/volact-service",
+		Use:   "init --dir DIR [--allow-overrides clock,machine-id]",
+		Short: "Create an authority: root key (DIR/root.key, 0600) and signed catalog (DIR/catalog.json)",
+		Long: `Create an authority: its Ed25519 root key (DIR/root.key, mode 0600) and the
+signed catalog (DIR/catalog.json) that clients install and pin.
+
+--allow-overrides writes into the signed catalog which test and container
+knobs clients and servers of this authority honour: clock (VOLACT_CLOCK_OFFSET
+moves the clock) and machine-id (VOLACT_MACHINE_ID replaces the hardware id).
+Without it, setting either variable is refused (exit 3): they are the
+vendor's decision, not the user's.`,
+		Example: "  volactd mak init --dir /var/lib/volact-service\n  volactd mak init --dir ./test-authority --allow-overrides clock,machine-id",
 		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := authority.Init(dir, f.MustNow())
+			allowed, err := catalog.ParseOverrides(overrides)
+			if err != nil {
+				return err
+			}
+			a, err := authority.Init(dir, f.MustNow(), authority.AllowOverrides(allowed...))
 			if err != nil {
 				return err
 			}
 			path := filepath.Join(a.Dir, authority.CatalogFile)
 			if f.Opts.JSON {
-				cmdutil.WriteJSON(f.IO.Out, map[string]any{"dir": a.Dir, "catalog": path, "root_fingerprint": catalog.Fingerprint(a.Public())})
+				cmdutil.WriteJSON(f.IO.Out, map[string]any{"dir": a.Dir, "catalog": path, "root_fingerprint": catalog.RootFingerprint(a.Public()), "allow_overrides": allowed})
 			} else if !f.Opts.Quiet {
 				fmt.Fprintf(f.IO.Out, "Authority created in %s (root %s).\nPublish %s to clients: volact catalog install %s\n",
-					a.Dir, catalog.Fingerprint(a.Public()), path, path)
+					a.Dir, catalog.RootFingerprint(a.Public()), path, path)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "authority directory (required)")
+	cmd.Flags().StringVar(&overrides, "allow-overrides", "", "test/container knobs clients may honour: clock, machine-id (comma-separated)")
 	_ = cmd.MarkFlagRequired("dir")
 	return cmd
 }
@@ -106,7 +119,7 @@ A KMS host key activates at most 6 hosts, each at most 10 times.`,
 			}
 			var api mak.AdminAPI
 			if sf.dir != "" { // minting needs no database
-				a, err := authority.Load(sf.dir)
+				a, err := loadAuthority(f, sf.dir)
 				if err != nil {
 					return err
 				}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/volact/volact/internal/authority"
 	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/ledger"
@@ -51,7 +50,7 @@ func (s *serviceFlags) dsn() string {
 func (s *serviceFlags) adminAPI(f *cmdutil.Factory, ctx context.Context) (mak.AdminAPI, func(), error) {
 	switch {
 	case s.dir != "":
-		a, err := authority.Load(s.dir)
+		a, err := loadAuthority(f, s.dir)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -103,7 +102,7 @@ SIGINT and SIGTERM stop the service gracefully.`,
 			}
 			ctx, stop := cmdutil.InterruptContext()
 			defer stop()
-			a, err := authority.Load(sf.dir)
+			a, err := loadAuthority(f, sf.dir)
 			if err != nil {
 				return err
 			}

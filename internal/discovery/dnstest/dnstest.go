@@ -25,13 +25,21 @@ type Server struct {
 
 // Start starts a server on 127.0.0.1 on a free port.
 func Start() (*Server, error) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
+	// UDP and TCP on the same port: the UDP port the kernel picks may be
+	// taken for TCP by another process, so try a few.
+	var pc net.PacketConn
+	var ln net.Listener
+	var err error
+	for range 20 {
+		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			return nil, err
+		}
+		if ln, err = net.Listen("tcp", pc.LocalAddr().String()); err == nil {
+			break
+		}
 		pc.Close()
+	}
+	if err != nil {
 		return nil, err
 	}
 	s := &Server{Addr: pc.LocalAddr().String(), records: map[string][]dns.RR{}}
