@@ -17,6 +17,7 @@ import (
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/license"
+	"github.com/volact/volact/internal/machineid"
 	"github.com/volact/volact/internal/store"
 )
 
@@ -25,11 +26,16 @@ type Options struct {
 	StoreDir    string           // client store directory
 	CatalogPath string           // explicit catalog file; "" = the one installed in StoreDir
 	Now         func() time.Time // the clock (system time plus any offset)
-	HardwareID  string           // this machine's hardware id
-	ServiceURL  string           // activation service base URL
-	DNSServer   string           // DNS server host:port for SRV discovery; "" = system
-	HTTP        *http.Client     // nil = a client with short timeouts
-	NewID       func() string    // CMID generator; nil = random UUID
+	HardwareID  string           // this machine's hardware id; ignored when Identity is set
+	// Identity is this machine's identity (machineid.Read): its hardware id
+	// and source digests. When set, grants record its sources and stay
+	// valid while at least half of them match; when nil, grants are bound
+	// to HardwareID alone.
+	Identity   *machineid.Identity
+	ServiceURL string        // activation service base URL
+	DNSServer  string        // DNS server host:port for SRV discovery; "" = system
+	HTTP       *http.Client  // nil = a client with short timeouts
+	NewID      func() string // CMID generator; nil = random UUID
 }
 
 // Client performs the client verbs on one store.
@@ -46,6 +52,9 @@ const CatalogFile = "catalog.json"
 func New(o Options) *Client {
 	if o.NewID == nil {
 		o.NewID = newUUID
+	}
+	if o.Identity != nil {
+		o.HardwareID = o.Identity.HardwareID
 	}
 	return &Client{opts: o, store: store.New(o.StoreDir)}
 }
@@ -151,6 +160,7 @@ func (c *Client) update(fn func(st *State, cat *catalog.Catalog, now time.Time) 
 			return err
 		}
 		now, _ := c.clock(st)
+		c.observe(st, now)
 		return fn(st, cat, now)
 	})
 }
