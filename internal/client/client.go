@@ -3,6 +3,17 @@
 // core, and activates them against an activation service or a KMS host.
 //
 // The verbs in internal/cli call it, and so can a vendor's own Go program.
+//
+// # Hardware
+//
+// Given [Options.Identity] (machineid.Read), every activation request
+// carries a nonce that commits to the machine's hardware sources, and the
+// client records those sources with the grant ([Installed.Hardware]). On
+// every evaluation it matches them with the current ones: the grant stays
+// valid while at least half still match, else the product is in the
+// out-of-tolerance grace ([ProductStatus.Hardware] shows which sources
+// matched). Grants requested without sources (older stores, or a client
+// given only [Options.HardwareID]) stay bound to the hardware id.
 package client
 
 import (
