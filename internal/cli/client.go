@@ -37,7 +37,9 @@ func buildClient(f *cmdutil.Factory) (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hwid, err := machineid.ID(f.Getenv("VOLACT_MACHINE_ID"))
+	// VOLACT_MACHINE_ID is honoured only if the catalog allows it: newClient
+	// refuses it before any verb runs when the policy says no.
+	id, err := machineid.Read(machineid.Options{Override: f.Getenv("VOLACT_MACHINE_ID")})
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +47,7 @@ func buildClient(f *cmdutil.Factory) (*client.Client, error) {
 		StoreDir:     dir,
 		CatalogPath:  f.Opts.Catalog,
 		Now:          f.MustNow,
-		HardwareID:   hwid,
+		Identity:     &id,
 		ServiceURL:   f.Opts.Service,
 		DNSServer:    f.Opts.DNSServer,
 		TrustedRoots: roots,

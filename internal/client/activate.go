@@ -8,6 +8,7 @@ import (
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/license"
+	"github.com/volact/volact/internal/machineid"
 	"github.com/volact/volact/internal/protocol"
 )
 
@@ -52,6 +53,7 @@ type Attempt struct {
 type outcome struct {
 	env       *protocol.Envelope
 	grant     protocol.Grant
+	hardware  *machineid.Identity // to record with the grant
 	err       error
 	host      string // host:port that answered
 	source    string // pinned, cached, srv
@@ -103,7 +105,7 @@ func (c *Client) Activate(ctx context.Context, o ActOptions) ([]Result, error) {
 				results[i].Code = hresult.OK.String()
 				results[i].Message = "not due: next attempt " + at.UTC().Format(time.RFC3339)
 				results[i].NextAttempt = at.UTC().Format(time.RFC3339)
-				results[i].Status = license.Evaluate(j.p.Product, policy(j.prod), now, c.opts.HardwareID).Status.String()
+				results[i].Status = c.evaluate(j.p, j.prod, now).Status.String()
 				continue
 			}
 		}
@@ -157,7 +159,7 @@ func (c *Client) applyOutcomes(skus []string, outs []*outcome, results []Result,
 				st.record(now, sku, "act", e.Code, e.Error(), o.host)
 			} else {
 				p.Product = license.ApplyGrant(p.Product, grantOf(o.grant), o.intervals, now)
-				p.Envelope = o.env
+				p.Envelope, p.Hardware = o.env, o.hardware
 				if o.count >= 0 {
 					p.CurrentCount = o.count
 				}
@@ -171,7 +173,7 @@ func (c *Client) applyOutcomes(skus []string, outs []*outcome, results []Result,
 				st.record(now, sku, "act", hresult.OK, fmt.Sprintf("activated (%s)", o.grant.Kind), o.host)
 			}
 			prod, _ := cat.Product(sku)
-			e := license.Evaluate(p.Product, policy(prod), now, c.opts.HardwareID)
+			e := c.evaluate(*p, prod, now)
 			r.Status = e.Status.String()
 			if !e.NextAttemptAt.IsZero() {
 				r.NextAttempt = e.NextAttemptAt.UTC().Format(time.RFC3339)

@@ -36,7 +36,7 @@ func (c *Client) activateKMS(ctx context.Context, p Installed, prod catalog.Prod
 		out.err = withNext(err, next)
 		return out
 	}
-	nonce, err := protocol.NewNonce()
+	nonce, err := c.nonce()
 	if err != nil {
 		out.err = hresult.Wrap(hresult.Internal, err, "cannot make a nonce")
 		return out
@@ -59,6 +59,9 @@ func (c *Client) activateKMS(ctx context.Context, p Installed, prod catalog.Prod
 				label += " [" + a + "]"
 			}
 			g, env, err := c.askHost(ctx, net.JoinHostPort(a, strconv.Itoa(h.Port)), req, cat, group)
+			if err == nil {
+				out.hardware, err = c.hardwareOf(g)
+			}
 			if err == nil {
 				out.attempts = append(out.attempts, Attempt{Host: label, Source: h.Source, Result: fmt.Sprintf("activated (count %d)", g.CurrentCount)})
 				out.env, out.grant, out.host, out.source, out.count = env, g, h.String(), h.Source, g.CurrentCount

@@ -8,6 +8,7 @@ import (
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/license"
+	"github.com/volact/volact/internal/machineid"
 	"github.com/volact/volact/internal/protocol"
 )
 
@@ -39,10 +40,14 @@ func (c *Client) activateMAK(ctx context.Context, p Installed, prod catalog.Prod
 	if err == nil {
 		err = checkReceived(g, cert, cat, now)
 	}
+	var hw *machineid.Identity
+	if err == nil {
+		hw, err = c.hardwareOf(g)
+	}
 	if err != nil {
 		return outcome{count: -1, err: err}
 	}
-	return outcome{env: env, grant: g, count: -1}
+	return outcome{env: env, grant: g, hardware: hw, count: -1}
 }
 
 // makRequest is the MAK activation request for an installed product. It
@@ -55,7 +60,7 @@ func (c *Client) makRequest(p Installed, prod catalog.Product, now time.Time) (p
 		return protocol.ActivationRequest{}, hresult.Newf(hresult.InvalidArg,
 			"%s has a %s key: only MAK and retail keys activate against the activation service", prod.SKU, p.Channel).WithExit(hresult.ExitInvalid)
 	}
-	nonce, err := protocol.NewNonce()
+	nonce, err := c.nonce()
 	if err != nil {
 		return protocol.ActivationRequest{}, hresult.Wrap(hresult.Internal, err, "cannot make a nonce")
 	}

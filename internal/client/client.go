@@ -3,6 +3,17 @@
 // core, and activates them against an activation service or a KMS host.
 //
 // The verbs in internal/cli call it, and so can a vendor's own Go program.
+//
+// # Hardware
+//
+// Given [Options.Identity] (machineid.Read), every activation request
+// carries a nonce that commits to the machine's hardware sources, and the
+// client records those sources with the grant ([Installed.Hardware]). On
+// every evaluation it matches them with the current ones: the grant stays
+// valid while at least half still match, else the product is in the
+// out-of-tolerance grace ([ProductStatus.Hardware] shows which sources
+// matched). Grants requested without sources (older stores, or a client
+// given only [Options.HardwareID]) stay bound to the hardware id.
 package client
 
 import (
@@ -17,6 +28,7 @@ import (
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/license"
+	"github.com/volact/volact/internal/machineid"
 	"github.com/volact/volact/internal/store"
 )
 
@@ -25,11 +37,16 @@ type Options struct {
 	StoreDir    string           // client store directory
 	CatalogPath string           // explicit catalog file; "" = the one installed in StoreDir
 	Now         func() time.Time // the clock (system time plus any offset)
-	HardwareID  string           // this machine's hardware id
-	ServiceURL  string           // activation service base URL
-	DNSServer   string           // DNS server host:port for SRV discovery; "" = system
-	HTTP        *http.Client     // nil = a client with short timeouts
-	NewID       func() string    // CMID generator; nil = random UUID
+	HardwareID  string           // this machine's hardware id; ignored when Identity is set
+	// Identity is this machine's identity (machineid.Read): its hardware id
+	// and source digests. When set, grants record its sources and stay
+	// valid while at least half of them match; when nil, grants are bound
+	// to HardwareID alone.
+	Identity   *machineid.Identity
+	ServiceURL string        // activation service base URL
+	DNSServer  string        // DNS server host:port for SRV discovery; "" = system
+	HTTP       *http.Client  // nil = a client with short timeouts
+	NewID      func() string // CMID generator; nil = random UUID
 	// TrustedRoots, when set, are the only catalog roots this client
 	// accepts, as catalog.RootFingerprint writes them ("sha256:<64 hex>"):
 	// a catalog from another root is refused when installed and when
@@ -51,6 +68,9 @@ const CatalogFile = "catalog.json"
 func New(o Options) *Client {
 	if o.NewID == nil {
 		o.NewID = newUUID
+	}
+	if o.Identity != nil {
+		o.HardwareID = o.Identity.HardwareID
 	}
 	return &Client{opts: o, store: store.New(o.StoreDir)}
 }
@@ -160,6 +180,7 @@ func (c *Client) update(fn func(st *State, cat *catalog.Catalog, now time.Time) 
 			return err
 		}
 		now, _ := c.clock(st)
+		c.observe(st, now)
 		return fn(st, cat, now)
 	})
 }

@@ -73,7 +73,7 @@ func (c *Client) InstallKey(text string) (Installation, error) {
 		next := *cur
 		next.Product = license.InstallKey(cur.Product, prod.SKU, prod.Name, ch, k.Last5(), now, c.opts.HardwareID, c.opts.NewID())
 		if next.Product.Grant == nil {
-			next.Envelope = nil
+			next.Envelope, next.Hardware = nil, nil
 			next.CurrentCount = -1
 		}
 		next.Key = k.String()
@@ -111,7 +111,7 @@ func (c *Client) UninstallKey(last5 string) (Installation, error) {
 		p := hit[0]
 		out = Installation{SKU: p.SKU, Name: p.Name, Channel: string(p.Channel), PartialKey: p.PartialKey}
 		p.Product = license.UninstallKey(p.Product)
-		p.Key, p.Envelope, p.CurrentCount = "", nil, -1
+		p.Key, p.Envelope, p.Hardware, p.CurrentCount = "", nil, nil, -1
 		st.record(now, p.SKU, "unpkey", hresult.OK, "uninstalled product key ending in "+out.PartialKey, "")
 		return nil
 	})

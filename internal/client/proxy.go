@@ -104,11 +104,15 @@ func (c *Client) ApplyConfirmation(text string) (Result, error) {
 		if err := protocol.CheckGrant(g, cert, grantRules(cat, g.SKU)); err != nil {
 			return err
 		}
+		hw, err := c.hardwareOf(g)
+		if err != nil {
+			return err
+		}
 		p.Product = license.ApplyGrant(p.Product, grantOf(g), nil, now)
-		p.Envelope = &env
+		p.Envelope, p.Hardware = &env, hw
 		st.record(now, p.SKU, "actcid", hresult.OK, fmt.Sprintf("applied confirmation (%s)", g.Kind), "")
 		prod, _ := cat.Product(p.SKU)
-		e := license.Evaluate(p.Product, policy(prod), now, c.opts.HardwareID)
+		e := c.evaluate(*p, prod, now)
 		res = Result{SKU: p.SKU, Name: p.Name, Status: e.Status.String(), Code: hresult.OK.String(),
 			Message: "product activated successfully", CurrentCount: -1}
 		return nil

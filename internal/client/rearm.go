@@ -36,7 +36,7 @@ func (c *Client) RearmStatus() ([]RearmInfo, error) {
 			continue
 		}
 		pol := policy(prod)
-		e := license.Evaluate(p.Product, pol, now, c.opts.HardwareID)
+		e := c.evaluate(*p, prod, now)
 		out = append(out, RearmInfo{SKU: sku, Name: p.Name, Remaining: e.RearmRemaining, Used: p.RearmCount,
 			Limit: pol.WithDefaults().RearmLimit, Allowed: e.RearmAllowed, Reason: e.RearmBlockedReason})
 	}
@@ -66,7 +66,8 @@ func (c *Client) Rearm(sku string) ([]RearmInfo, error) {
 		for _, s := range skus {
 			p := st.Products[s]
 			prod, _ := cat.Product(s)
-			np, err := license.Rearm(p.Product, policy(prod), now, c.opts.NewID())
+			m, _ := c.machine(*p)
+			np, err := license.RearmOn(p.Product, policy(prod), now, m, c.opts.NewID())
 			if err != nil {
 				e := hresult.From(err)
 				e.Msg = s + ": " + e.Msg
@@ -76,7 +77,7 @@ func (c *Client) Rearm(sku string) ([]RearmInfo, error) {
 		}
 		for _, s := range skus {
 			p := st.Products[s]
-			p.Product, p.Envelope, p.CurrentCount = next[s], nil, -1
+			p.Product, p.Envelope, p.Hardware, p.CurrentCount = next[s], nil, nil, -1
 			prod, _ := cat.Product(s)
 			pol := policy(prod).WithDefaults()
 			out = append(out, RearmInfo{SKU: s, Name: p.Name, Used: p.RearmCount, Limit: pol.RearmLimit,

@@ -46,9 +46,11 @@ func timePtr(t time.Time) *time.Time {
 
 // productStatus evaluates one product at now.
 func (c *Client) productStatus(p Installed, prod catalog.Product, set Settings, now time.Time) ProductStatus {
-	e := license.Evaluate(p.Product, policy(prod), now, c.opts.HardwareID)
+	e := c.evaluate(p, prod, now)
+	_, hw := c.machine(p)
 	ps := ProductStatus{
-		SKU: prod.SKU, Name: prod.Name, Channel: string(p.Channel),
+		Hardware: hw,
+		SKU:      prod.SKU, Name: prod.Name, Channel: string(p.Channel),
 		Status: e.Status.String(), StatusCode: int(e.Status),
 		PartialKey:            p.PartialKey,
 		GraceRemainingMinutes: license.Minutes(e.GraceRemaining),

@@ -9,6 +9,7 @@ import (
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/license"
+	"github.com/volact/volact/internal/machineid"
 	"github.com/volact/volact/internal/protocol"
 )
 
@@ -32,6 +33,12 @@ type Installed struct {
 	// Envelope is the signed activation answer; it is re-verified on every
 	// read and is the only source of Product.Grant.
 	Envelope *protocol.Envelope `json:"envelope,omitempty"`
+	// Hardware is this machine's identity when the grant was applied: the
+	// hardware sources the grant stays bound to (within tolerance). The
+	// grant's nonce commits to it, so it is covered by the signature. Nil
+	// for a grant requested without sources (store format 1, or a client
+	// given a hardware id only): that grant is bound to its hardware id.
+	Hardware *machineid.Identity `json:"hardware,omitempty"`
 	// CurrentCount is the count the KMS host reported last; -1 unknown.
 	CurrentCount int `json:"current_count"`
 	// Host is the KMS host (host:port) that answered last, and HostSource
@@ -92,6 +99,9 @@ func (s *State) verify(cat *catalog.Catalog, now time.Time, path string) error {
 			if p.Grant != nil {
 				return tampered(path, fmt.Sprintf("product %s has a grant without a signature", sku))
 			}
+			if p.Hardware != nil {
+				return tampered(path, fmt.Sprintf("product %s has hardware sources without a grant", sku))
+			}
 			continue
 		}
 		// Certificates are checked at the grant's issue time: a grant stays
@@ -124,6 +134,9 @@ func (s *State) verify(cat *catalog.Catalog, now time.Time, path string) error {
 		want := grantOf(g)
 		if p.Grant == nil || !sameGrant(*p.Grant, want) {
 			return tampered(path, fmt.Sprintf("the grant of %s was edited", sku))
+		}
+		if why := checkHardware(p, g); why != "" {
+			return tampered(path, fmt.Sprintf("the grant of %s does not verify: %s", sku, why))
 		}
 	}
 	return nil

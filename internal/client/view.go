@@ -32,6 +32,9 @@ type ProductStatus struct {
 	ReducedFunctionality  bool       `json:"reduced_functionality"`
 	RearmRemaining        int        `json:"rearm_remaining"`
 	KMS                   *KMSStatus `json:"kms"`
+	// Hardware is how this machine matches the hardware recorded with the
+	// grant; null without a grant.
+	Hardware *HardwareStatus `json:"hardware"`
 
 	// Fields for text output only.
 	GraceRemaining      time.Duration `json:"-"`

@@ -23,7 +23,9 @@
 //     permanent, or a KMS grant before its expiry (default 180 days after the
 //     last successful activation or renewal).
 //   - [OOTGrace] (3): the KMS grant expired, or the hardware id differs from
-//     the one the grant is bound to. The out-of-tolerance grace
+//     the one the grant is bound to, or (when the caller matched the
+//     hardware sources recorded with the grant, see [Machine] and
+//     [EvaluateOn]) the hardware is out of tolerance. The out-of-tolerance grace
 //     ([Policy.OOTGraceDays], default 30 days) starts at the KMS expiry, or
 //     when [Observe] first saw the new hardware.
 //   - [Notification] (5): a grace has run out; the reason is

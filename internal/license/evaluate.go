@@ -54,10 +54,37 @@ type Eval struct {
 //
 // A grant of an unknown kind counts as no grant.
 func Evaluate(p Product, pol Policy, now time.Time, hwid string) Eval {
+	return EvaluateOn(p, pol, now, Machine{HardwareID: hwid})
+}
+
+// Machine is the machine a product is evaluated on.
+type Machine struct {
+	// HardwareID is the machine's hardware id.
+	HardwareID string
+	// Tolerance says that the caller compared the hardware sources recorded
+	// with the grant with the machine's current ones: InTolerance then
+	// decides whether the grant is for this machine, and HardwareID is not
+	// compared with the grant's.
+	Tolerance   bool
+	InTolerance bool
+}
+
+// owns reports whether m is the machine grant g was issued to.
+func (m Machine) owns(g *Grant) bool {
+	if m.Tolerance {
+		return m.InTolerance
+	}
+	return g.HardwareID == m.HardwareID
+}
+
+// EvaluateOn is [Evaluate] on machine m: a grant is for this hardware when
+// m owns it (see [Machine]); hardware out of tolerance is treated as other
+// hardware ([OOTGrace]).
+func EvaluateOn(p Product, pol Policy, now time.Time, m Machine) Eval {
 	pol = pol.WithDefaults()
 	e := Eval{Reason: p.LastResult}
 	if p.PartialKey != "" {
-		e.evalKeyed(p, pol, now, hwid)
+		e.evalKeyed(p, pol, now, m)
 	}
 	if e.Status == Notification {
 		e.Reason = uint32(hresult.GraceExpired)
@@ -72,7 +99,7 @@ func Evaluate(p Product, pol Policy, now time.Time, hwid string) Eval {
 }
 
 // evalKeyed fills e for a product with a key installed.
-func (e *Eval) evalKeyed(p Product, pol Policy, now time.Time, hwid string) {
+func (e *Eval) evalKeyed(p Product, pol Policy, now time.Time, m Machine) {
 	g := p.Grant
 	if g == nil || (g.Kind != GrantMAK && g.Kind != GrantKMS) {
 		e.grace(OOBGrace, p.GraceStart, pol.GraceDays, now)
@@ -82,7 +109,7 @@ func (e *Eval) evalKeyed(p Product, pol Policy, now time.Time, hwid string) {
 	if p.GraceKind == OOTGrace && !p.GraceStart.IsZero() {
 		ootStart = p.GraceStart
 	}
-	hwOK := g.HardwareID == hwid
+	hwOK := m.owns(g)
 	if g.Kind == GrantMAK {
 		if hwOK {
 			e.licensed()
@@ -146,8 +173,15 @@ func rearmAllowed(st Status, used, limit int) (bool, string) {
 // licensed; [hresult.RearmExhausted] (0xC004D307) when pol.RearmLimit rearms
 // have been used.
 func Rearm(p Product, pol Policy, now time.Time, newCMID string) (Product, error) {
+	return RearmOn(p, pol, now, Machine{HardwareID: p.HardwareID}, newCMID)
+}
+
+// RearmOn is [Rearm] where machine m, not the last observed hardware id,
+// decides whether the product is activated: a machine out of tolerance
+// (a clone) may rearm.
+func RearmOn(p Product, pol Policy, now time.Time, m Machine, newCMID string) (Product, error) {
 	pol = pol.WithDefaults()
-	st := Evaluate(p, pol, now, p.HardwareID).Status
+	st := EvaluateOn(p, pol, now, m).Status
 	if ok, _ := rearmAllowed(st, p.RearmCount, pol.RearmLimit); !ok {
 		if st == Licensed {
 			return p, hresult.New(hresult.RearmNotAllowed, "rearm is not allowed while the product is activated").

@@ -138,9 +138,15 @@ func RecordFailure(p Product, code uint32, now time.Time, intervals *Intervals) 
 // now. A running OOT grace is never restarted, even if the hardware changes
 // again.
 func Observe(p Product, now time.Time, hwid string) Product {
-	if p.Grant != nil && p.Grant.HardwareID != hwid && p.GraceKind != OOTGrace {
+	return ObserveOn(p, now, Machine{HardwareID: hwid})
+}
+
+// ObserveOn is [Observe] on machine m: the out-of-tolerance grace starts
+// when m does not own the grant (see [Machine]).
+func ObserveOn(p Product, now time.Time, m Machine) Product {
+	if p.Grant != nil && !m.owns(p.Grant) && p.GraceKind != OOTGrace {
 		p.GraceKind, p.GraceStart = OOTGrace, now
 	}
-	p.HardwareID = hwid
+	p.HardwareID = m.HardwareID
 	return p
 }

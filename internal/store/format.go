@@ -85,7 +85,7 @@ func decode(data []byte, v any) error {
 	case *env.Format > FormatVersion:
 		return &badFile{what: fmt.Sprintf("format %d is newer than this volact understands (%d): upgrade volact",
 			*env.Format, FormatVersion), newer: true}
-	case *env.Format < FormatVersion:
+	case *env.Format < OldestFormatVersion:
 		return &badFile{what: fmt.Sprintf("format %d is unknown", *env.Format)}
 	case len(env.State) == 0:
 		return &badFile{what: "has no state"}

@@ -21,9 +21,18 @@ import (
 	"github.com/volact/volact/internal/hresult"
 )
 
-// FormatVersion is the version of the file format this volact writes and
-// reads. A file with a higher version is refused, not rewritten.
-const FormatVersion = 1
+// FormatVersion is the version of the file format this volact writes. A
+// file with a higher version is refused, not rewritten: an older volact
+// would drop the fields it does not know.
+//
+// Versions: 1, the first; 2, from when the client records the hardware
+// sources of each grant (a format-1 state is a valid format-2 state
+// without them). Files of versions OldestFormatVersion..FormatVersion are
+// read as they are and written back as FormatVersion on the next update.
+const FormatVersion = 2
+
+// OldestFormatVersion is the oldest file format this volact reads.
+const OldestFormatVersion = 1
 
 const (
 	stateName   = "state.json"

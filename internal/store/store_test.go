@@ -1,8 +1,11 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -124,7 +127,7 @@ func TestFileFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	checks := map[string]string{
-		"format":     `^1$`,
+		"format":     `^2$`,
 		"written_at": `^"2026-03-04T05:06:07.00000089Z"$`,
 		"sha256":     `^"[0-9a-f]{64}"$`,
 		"state":      `"counter": 5`,
@@ -276,5 +279,33 @@ func BenchmarkView(b *testing.B) {
 		if _, err := s.View(&st); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestReadsFormat1 reads a store written by a volact of format 1 and
+// checks that the next update writes it as the current format.
+func TestReadsFormat1(t *testing.T) {
+	s := newTestStore(t)
+	state := []byte(`{"counter": 41}`)
+	sum := sha256.Sum256(state)
+	old := fmt.Sprintf(`{"format": 1, "written_at": "2025-01-01T00:00:00Z", "sha256": %q, "state": %s}`, hex.EncodeToString(sum[:]), state)
+	if err := os.WriteFile(s.Path(), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var st testState
+	if ok, err := s.View(&st); err != nil || !ok || st.Counter != 41 {
+		t.Fatalf("View of a format-1 store: %+v %v %v", st, ok, err)
+	}
+	if err := s.Update(&st, func(bool) error { st.Counter++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Format int `json:"format"`
+	}
+	if err := json.Unmarshal(readBytes(t, s), &doc); err != nil || doc.Format != FormatVersion {
+		t.Fatalf("rewritten as format %d (%v), want %d", doc.Format, err, FormatVersion)
+	}
+	if _, err := s.View(&st); err != nil || st.Counter != 42 {
+		t.Fatalf("after update: %+v %v", st, err)
 	}
 }
