@@ -11,74 +11,147 @@ import (
 )
 
 // checkKeys walks the one JSON value in data (already decoded without
-// error) alongside the Go type t and refuses duplicate keys in any object
-// and keys that name a struct field of t only when case is ignored.
+// error, so well-formed) alongside the Go type t and refuses duplicate
+// keys in any object and keys that name a struct field of t only when
+// case is ignored. It allocates only for keys with escapes and for
+// objects of more than 16 keys.
 func checkKeys(data []byte, t reflect.Type) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	return walk(dec, t)
+	s := scanner{data: data}
+	return s.value(t)
 }
 
-// walk reads one value from dec. t is the Go type it decodes into, or nil
-// when the type gives no field names (interfaces, maps of any, custom
-// unmarshalers): then only duplicates are checked.
-func walk(dec *json.Decoder, t reflect.Type) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
+// scanner reads a well-formed JSON document.
+type scanner struct {
+	data []byte
+	i    int
+}
+
+// space skips white space.
+func (s *scanner) space() {
+	for s.i < len(s.data) {
+		switch s.data[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
 	}
-	d, ok := tok.(json.Delim)
-	if !ok {
+}
+
+// value reads one value. t is the Go type it decodes into, or nil when
+// the type gives no field names (interfaces, custom unmarshalers): then
+// only duplicates are checked.
+func (s *scanner) value(t reflect.Type) error {
+	s.space()
+	if s.i >= len(s.data) {
 		return nil
 	}
-	t = underlying(t)
-	switch d {
+	switch s.data[s.i] {
+	case '{':
+		return s.object(underlying(t))
 	case '[':
+		t = underlying(t)
 		var elem reflect.Type
 		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
 			elem = t.Elem()
 		}
-		for dec.More() {
-			if err := walk(dec, elem); err != nil {
+		s.i++
+		for {
+			s.space()
+			if s.data[s.i] == ']' {
+				s.i++
+				return nil
+			}
+			if err := s.value(elem); err != nil {
 				return err
+			}
+			s.space()
+			if s.data[s.i] == ',' {
+				s.i++
 			}
 		}
-	case '{':
-		var fields []field
-		var elem reflect.Type
-		switch {
-		case t == nil:
-		case t.Kind() == reflect.Struct:
-			fields = fieldsOf(t)
-		case t.Kind() == reflect.Map:
-			elem = t.Elem()
-		}
-		var seen keySet
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			key := kt.(string)
-			if !seen.add(key) {
-				return &KeyError{Key: key}
-			}
-			next := elem
-			if t != nil && t.Kind() == reflect.Struct {
-				f, exact := lookup(fields, key)
-				if f != nil && !exact {
-					return &KeyError{Key: key, Field: f.name}
-				}
-				if f != nil {
-					next = f.typ
-				}
-			}
-			if err := walk(dec, next); err != nil {
-				return err
-			}
+	case '"':
+		s.str()
+	default: // number, true, false, null
+		for s.i < len(s.data) && !strings.ContainsRune(",]} \t\n\r", rune(s.data[s.i])) {
+			s.i++
 		}
 	}
-	_, err = dec.Token() // the closing delimiter
-	return err
+	return nil
+}
+
+// object reads an object into type t (nil, a struct, a map or other).
+func (s *scanner) object(t reflect.Type) error {
+	var fields []field
+	var elem reflect.Type
+	isStruct := t != nil && t.Kind() == reflect.Struct
+	switch {
+	case isStruct:
+		fields = fieldsOf(t)
+	case t != nil && t.Kind() == reflect.Map:
+		elem = t.Elem()
+	}
+	var seen keySet
+	s.i++ // {
+	for {
+		s.space()
+		if s.data[s.i] == '}' {
+			s.i++
+			return nil
+		}
+		raw, escaped := s.str()
+		key := raw
+		if escaped {
+			var k string
+			if err := json.Unmarshal(s.data[s.i-len(raw)-2:s.i], &k); err != nil {
+				return err
+			}
+			key = []byte(k)
+		}
+		if !seen.add(key) {
+			return &KeyError{Key: string(key)}
+		}
+		next := elem
+		if isStruct {
+			f, exact := lookup(fields, key)
+			if f != nil && !exact {
+				return &KeyError{Key: string(key), Field: f.name}
+			}
+			if f != nil {
+				next = f.typ
+			}
+		}
+		s.space()
+		s.i++ // :
+		if err := s.value(next); err != nil {
+			return err
+		}
+		s.space()
+		if s.data[s.i] == ',' {
+			s.i++
+		}
+	}
+}
+
+// str reads a string and returns its raw contents (between the quotes)
+// and whether they hold an escape.
+func (s *scanner) str() (raw []byte, escaped bool) {
+	s.i++ // "
+	start := s.i
+	for s.i < len(s.data) {
+		switch s.data[s.i] {
+		case '\\':
+			escaped = true
+			s.i += 2
+		case '"':
+			raw = s.data[start:s.i]
+			s.i++
+			return raw, escaped
+		default:
+			s.i++
+		}
+	}
+	return s.data[start:], escaped
 }
 
 var (
@@ -117,14 +190,14 @@ type field struct {
 // case-insensitive match encoding/json uses (strings.EqualFold, which
 // also folds the Kelvin sign and the long s), else nil. An exact match at
 // any depth wins over a folded one.
-func lookup(fields []field, key string) (f *field, exact bool) {
+func lookup(fields []field, key []byte) (f *field, exact bool) {
 	for i := range fields {
-		if fields[i].name == key {
+		if fields[i].name == string(key) {
 			return &fields[i], true
 		}
 	}
 	for i := range fields {
-		if strings.EqualFold(fields[i].name, key) {
+		if bytes.EqualFold([]byte(fields[i].name), key) {
 			return &fields[i], false
 		}
 	}
@@ -187,35 +260,37 @@ func validTag(name string) bool {
 	return true
 }
 
-// keySet remembers the keys of one object. Objects are small: a slice
-// until 16 keys, then a map.
+// keySet remembers the keys of one object. Objects are small: an array
+// of 16 keys, then a map.
 type keySet struct {
-	list []string
+	list [16][]byte
+	n    int
 	m    map[string]struct{}
 }
 
 // add adds key and reports whether it was new.
-func (s *keySet) add(key string) bool {
+func (s *keySet) add(key []byte) bool {
 	if s.m != nil {
-		if _, ok := s.m[key]; ok {
+		if _, ok := s.m[string(key)]; ok {
 			return false
 		}
-		s.m[key] = struct{}{}
+		s.m[string(key)] = struct{}{}
 		return true
 	}
-	for _, k := range s.list {
-		if k == key {
+	for _, k := range s.list[:s.n] {
+		if bytes.Equal(k, key) {
 			return false
 		}
 	}
-	if len(s.list) < 16 {
-		s.list = append(s.list, key)
+	if s.n < len(s.list) {
+		s.list[s.n] = key
+		s.n++
 		return true
 	}
-	s.m = make(map[string]struct{}, 2*len(s.list))
+	s.m = make(map[string]struct{}, 2*s.n)
 	for _, k := range s.list {
-		s.m[k] = struct{}{}
+		s.m[string(k)] = struct{}{}
 	}
-	s.m[key] = struct{}{}
+	s.m[string(key)] = struct{}{}
 	return true
 }
