@@ -86,7 +86,10 @@ type statusError struct {
 	err    error
 }
 
+// Error is the wrapped error's message.
 func (e *statusError) Error() string { return e.err.Error() }
+
+// Unwrap gives errors.As the wrapped *hresult.Error.
 func (e *statusError) Unwrap() error { return e.err }
 
 // WithStatus returns err answered with HTTP status instead of the status

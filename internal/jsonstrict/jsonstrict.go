@@ -74,6 +74,7 @@ type KeyError struct {
 	Field string // the struct field's JSON name; "" for a duplicate
 }
 
+// Error says which key is refused and why.
 func (e *KeyError) Error() string {
 	if e.Field == "" {
 		return fmt.Sprintf("duplicate key %q", e.Key)

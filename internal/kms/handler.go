@@ -93,12 +93,16 @@ func newMetrics(h *Host) *metrics {
 	return m
 }
 
+// collectorFunc is a collector of one metric computed at each scrape.
 type collectorFunc struct {
 	desc    *prometheus.Desc
 	collect func(chan<- prometheus.Metric)
 }
 
+// Describe sends the one metric description.
 func (c collectorFunc) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect sends the current values.
 func (c collectorFunc) Collect(ch chan<- prometheus.Metric) { c.collect(ch) }
 
 // Handler returns the host's HTTP handler, on the httpserve kit:
