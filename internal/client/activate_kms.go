@@ -12,6 +12,7 @@ import (
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/discovery"
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/httpjson"
 	"github.com/volact/volact/internal/license"
 	"github.com/volact/volact/internal/protocol"
 )
@@ -125,7 +126,7 @@ func (c *Client) askHost(ctx context.Context, addr string, req protocol.Activati
 	ctx, cancel := context.WithTimeout(ctx, DefaultTimeout)
 	defer cancel()
 	var g protocol.Grant
-	env, cert, err := Call(ctx, c.httpClient(), "http://"+addr+"/v1/kms/activate", req, cat.Root(), req.ClientTime, &g)
+	env, cert, err := httpjson.Call(ctx, c.httpClient(), "http://"+addr+"/v1/kms/activate", req, cat.Root(), req.ClientTime, &g)
 	if err != nil {
 		return g, nil, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/httpjson"
 	"github.com/volact/volact/internal/license"
 	"github.com/volact/volact/internal/machineid"
 	"github.com/volact/volact/internal/protocol"
@@ -30,7 +31,7 @@ func (c *Client) activateMAK(ctx context.Context, p Installed, prod catalog.Prod
 	}
 	var g protocol.Grant
 	url := strings.TrimRight(c.opts.ServiceURL, "/") + "/v1/activate"
-	env, cert, err := Call(ctx, c.httpClient(), url, req, cat.Root(), now, &g)
+	env, cert, err := httpjson.Call(ctx, c.httpClient(), url, req, cat.Root(), now, &g)
 	if err == nil {
 		err = c.checkMAKGrant(g, cert, p)
 	}

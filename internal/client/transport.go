@@ -1,41 +1,18 @@
 package client
 
 import (
-	"context"
-	"crypto/ed25519"
 	"net/http"
-	"time"
 
 	"github.com/volact/volact/internal/httpjson"
-	"github.com/volact/volact/internal/protocol"
 )
 
-// DefaultTimeout bounds one request to one host or service, so that a login
-// script or VPN hook never hangs on an unreachable server.
-const DefaultTimeout = 5 * time.Second
+// DefaultTimeout bounds one request to one host or service; it is
+// httpjson.DefaultTimeout, named here for the client's callers.
+const DefaultTimeout = httpjson.DefaultTimeout
 
 func (c *Client) httpClient() *http.Client {
 	if c.opts.HTTP != nil {
 		return c.opts.HTTP
 	}
 	return &http.Client{Timeout: DefaultTimeout}
-}
-
-// Call POSTs req as JSON to url and, on success, verifies the signed answer
-// against root at now and decodes its payload into out. A failure answer
-// becomes its *hresult.Error; a transport failure is hresult.NoHost (exit 4).
-func Call(ctx context.Context, hc *http.Client, url string, req any, root ed25519.PublicKey, now time.Time, out any) (*protocol.Envelope, *protocol.Certificate, error) {
-	data, err := httpjson.Post(ctx, hc, url, "", req)
-	if err != nil {
-		return nil, nil, err
-	}
-	env, err := protocol.ParseEnvelope(data)
-	if err != nil {
-		return nil, nil, err
-	}
-	cert, err := protocol.Open(env, root, now, out)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &env, cert, nil
 }

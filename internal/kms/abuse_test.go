@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/volact/volact/internal/abusetest"
+	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/kms"
 )
 
@@ -27,7 +28,7 @@ func TestHostileHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	abusetest.Run(t, abusetest.Target{Addr: addr, Path: "/v1/kms/activate", MaxBody: kms.MaxRequestBody,
-		ReadHeaderTimeout: kms.ReadHeaderTimeout, Valid: valid})
+		ReadHeaderTimeout: httpserve.ReadHeaderTimeout, Valid: valid})
 	if got := f.h.Counts()["suite"]; got != 5 {
 		t.Errorf("count after the abuse and 5 valid requests: %d, want 5", got)
 	}

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/catalog"
-	"github.com/volact/volact/internal/client"
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/httpjson"
 	"github.com/volact/volact/internal/productkey"
 	"github.com/volact/volact/internal/protocol"
 )
@@ -82,7 +82,7 @@ func ActivateHost(ctx context.Context, dir, serviceURL, hostID string, hc *http.
 		return nil, invalid("no activation service given").WithHint("pass --service URL or set VOLACT_SERVICE")
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: client.DefaultTimeout}
+		hc = &http.Client{Timeout: httpjson.DefaultTimeout}
 	}
 	var keys []HostKey
 	err := withDir(dir, false, func(db *sql.DB) error {
@@ -130,7 +130,7 @@ func activateOne(ctx context.Context, hc *http.Client, url string, cat *catalog.
 	req := protocol.HostActivationRequest{Version: protocol.Version, HostKey: k.key, HostID: hostID,
 		PublicKey: pub, ClientTime: now.UTC(), Nonce: nonce}
 	var hg protocol.HostGrant
-	_, svc, err := client.Call(ctx, hc, url, req, cat.Root(), now, &hg)
+	_, svc, err := httpjson.Call(ctx, hc, url, req, cat.Root(), now, &hg)
 	if err != nil {
 		e := hresult.From(err)
 		e.Msg = "activate host key XXXXX-XXXXX-XXXXX-XXXXX-" + k.Last5 + ": " + e.Msg

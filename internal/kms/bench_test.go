@@ -29,6 +29,7 @@ func benchHandler(b *testing.B, h http.Handler) {
 			body, _ := json.Marshal(protocol.ActivationRequest{Version: protocol.Version, Kind: protocol.KindKMS, SKU: "suite-pro",
 				HardwareID: "hw-" + cmid, CMID: cmid, ClientTime: time.Now(), Nonce: "n-" + cmid})
 			r := httptest.NewRequest(http.MethodPost, "/v1/kms/activate", bytes.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
 			r.RemoteAddr = "127.0.0.1:1"
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)

@@ -3,10 +3,12 @@ package kms_test
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/volact/volact/internal/kms"
 	"github.com/volact/volact/internal/protocol"
@@ -15,6 +17,14 @@ import (
 func TestHandler(t *testing.T) {
 	f := newFixture(t)
 	good, _ := json.Marshal(req("c1", "suite-pro", t0))
+	skewed, _ := json.Marshal(req("c9", "suite-pro", t0.Add(-5*time.Hour)))
+	byDefault := f.h.Handler(nil) // one handler, so that /metrics sees the requests before it
+	handler := func(allow []netip.Prefix) http.Handler {
+		if allow == nil {
+			return byDefault
+		}
+		return f.h.Handler(allow)
+	}
 	custom, err := kms.ParseAllow("203.0.113.0/24, 192.0.2.7")
 	if err != nil {
 		t.Fatal(err)
@@ -44,13 +54,23 @@ func TestHandler(t *testing.T) {
 		{"oversize", nil, "127.0.0.1:1", "POST", "/v1/kms/activate", `{"sku":"` + strings.Repeat("a", 20000) + `"}`, 413, "larger than"},
 		{"unknown group", nil, "127.0.0.1:1", "POST", "/v1/kms/activate", strings.Replace(string(good), "suite-pro", "server-std", 1), 404, "does not serve group server"},
 		{"wrong method", nil, "127.0.0.1:1", "GET", "/v1/kms/activate", "", 405, ""},
+		{"unknown path", nil, "127.0.0.1:1", "POST", "/v1/kms/activatex", string(good), 404, "no such endpoint"},
+		{"no content type", nil, "127.0.0.1:1", "POST", "/v1/kms/activate", "!" + string(good), 415, "must be JSON"},
+		{"duplicate key", nil, "127.0.0.1:1", "POST", "/v1/kms/activate", `{"sku":"server-std",` + string(good[1:]), 400, "duplicate key"},
+		{"name in other case", nil, "127.0.0.1:1", "POST", "/v1/kms/activate", strings.Replace(string(good), `"sku"`, `"SKU"`, 1), 400, "differs in case"},
+		{"clock skew", nil, "127.0.0.1:1", "POST", "/v1/kms/activate", string(skewed), 403, "0xC004F06C"},
 		{"metrics", nil, "127.0.0.1:1", "GET", "/metrics", "", 200, `volact_kms_current_count{group="suite"} 1`},
+		{"request histogram", nil, "127.0.0.1:1", "GET", "/metrics", "", 200, `volact_kms_request_duration_seconds_count{method="POST",route="/v1/kms/activate",status="409"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := httptest.NewRequest(tc.method, tc.path, bytes.NewReader([]byte(tc.body)))
+			body, ctype := strings.CutPrefix(tc.body, "!") // "!": send no Content-Type
+			r := httptest.NewRequest(tc.method, tc.path, bytes.NewReader([]byte(body)))
+			if tc.method == "POST" && !ctype {
+				r.Header.Set("Content-Type", "application/json")
+			}
 			r.RemoteAddr = tc.remote
 			w := httptest.NewRecorder()
-			f.h.Handler(tc.allow).ServeHTTP(w, r)
+			handler(tc.allow).ServeHTTP(w, r)
 			if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.want) {
 				t.Fatalf("got %d %s, want %d containing %q", w.Code, w.Body, tc.status, tc.want)
 			}

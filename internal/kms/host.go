@@ -16,6 +16,7 @@ import (
 
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/protocol"
 )
 
@@ -284,7 +285,7 @@ func (h *Host) check(req protocol.ActivationRequest, now time.Time) (catalog.Pro
 	}
 	cert, ok := h.certs[group.Name]
 	if !ok {
-		return prod, group, "", withStatus(http.StatusNotFound, hresult.Newf(hresult.ServiceFailure, "this KMS host does not serve group %s", group.Name).
+		return prod, group, "", httpserve.WithStatus(http.StatusNotFound, hresult.Newf(hresult.ServiceFailure, "this KMS host does not serve group %s", group.Name).
 			WithHint("install and activate a KMS host key for that group on the host, or use another host"))
 	}
 	if d := now.Sub(req.ClientTime); d > MaxClockSkew || d < -MaxClockSkew {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/volact/volact/internal/abusetest"
+	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/productkey"
 )
 
@@ -36,7 +37,7 @@ func TestHostileHTTP(t *testing.T) {
 		}
 	}
 	abusetest.Run(t, abusetest.Target{Addr: addr, Path: "/v1/activate", MaxBody: MaxBodySize,
-		ReadHeaderTimeout: ReadHeaderTimeout, Valid: valid})
+		ReadHeaderTimeout: httpserve.ReadHeaderTimeout, Valid: valid})
 	if st := e.remaining(key); st.Used != 1 {
 		t.Errorf("after the abuse and one valid request: %d used, want 1", st.Used)
 	}

@@ -22,27 +22,19 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 
 	"github.com/volact/volact/internal/authority"
+	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/ledger"
 )
 
-// Limits and timeouts of the HTTP server (design §9).
-const (
-	MaxBodySize       = 64 << 10 // request body cap
-	MaxHeaderBytes    = 16 << 10
-	ReadHeaderTimeout = 5 * time.Second
-	ReadTimeout       = 15 * time.Second
-	WriteTimeout      = 30 * time.Second
-	IdleTimeout       = 2 * time.Minute
-	ShutdownTimeout   = 10 * time.Second
-)
+// MaxBodySize is the service's request body cap (design §9); the other
+// limits and timeouts are the httpserve kit's.
+const MaxBodySize = 64 << 10
 
 // HostCertValidity is how long a KMS host certificate is valid. A host
 // activates again before it runs out; a blocked host key then gets no new
@@ -97,38 +89,12 @@ func New(a *authority.Authority, l *ledger.Ledger, o Options) (*Server, error) {
 	return s, nil
 }
 
-// Serve answers HTTP on ln (wrap it with tls.NewListener for HTTPS) until
-// ctx is cancelled, then shuts down gracefully: it stops accepting, lets
-// running requests finish for up to ShutdownTimeout and returns nil.
+// Serve answers HTTP on ln (httpserve.Listen or httpserve.ListenTLS)
+// until ctx is cancelled, then shuts down gracefully: it stops accepting,
+// lets running requests finish for up to httpserve.ShutdownTimeout and
+// returns nil (httpserve.Serve).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
-		WriteTimeout:      WriteTimeout,
-		IdleTimeout:       IdleTimeout,
-		MaxHeaderBytes:    MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	s.log.Info("shutting down", "grace", ShutdownTimeout.String())
-	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		hs.Close()
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
-	}
-	return nil
+	return httpserve.Serve(ctx, ln, s.Handler(), s.log)
 }
 
 // signer holds the service signing key and a certificate for it that is
