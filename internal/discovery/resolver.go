@@ -8,8 +8,6 @@ import (
 	"net/netip"
 	"strings"
 	"time"
-
-	"github.com/miekg/dns"
 )
 
 // ErrNotFound is returned (wrapped) by a Resolver when a name has no
@@ -28,114 +26,71 @@ type Resolver interface {
 
 // NewResolver returns a resolver that asks the DNS server at server
 // (HOST:PORT; a missing port means 53), or the system resolver when server
-// is empty.
+// is empty. Both are the standard library's resolver: the client links no
+// DNS library of its own.
 func NewResolver(server string) Resolver {
 	if server == "" {
-		return systemResolver{}
+		return netResolver{r: net.DefaultResolver}
 	}
 	if _, _, err := net.SplitHostPort(server); err != nil {
 		server = net.JoinHostPort(strings.Trim(server, "[]"), "53")
 	}
-	return &dnsResolver{server: server, timeout: 2 * time.Second}
+	const timeout = 2 * time.Second
+	d := net.Dialer{Timeout: timeout}
+	return netResolver{fqdn: true, timeout: 2 * timeout, r: &net.Resolver{
+		PreferGo: true,
+		// Every query goes to server (UDP, and TCP when an answer is
+		// truncated), whatever /etc/resolv.conf says.
+		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, network, server)
+		},
+	}}
 }
 
-type systemResolver struct{}
+// netResolver looks names up with a net.Resolver. With fqdn, names are
+// asked as they are, never with the system's search domains (a chosen
+// server for tests and split-horizon sites).
+type netResolver struct {
+	r       *net.Resolver
+	fqdn    bool
+	timeout time.Duration
+}
 
-func (systemResolver) LookupSRV(ctx context.Context, name string) ([]*net.SRV, error) {
-	_, srvs, err := net.DefaultResolver.LookupSRV(ctx, "", "", name)
+func (n netResolver) name(s string) string {
+	if n.fqdn && !strings.HasSuffix(s, ".") {
+		return s + "."
+	}
+	return s
+}
+
+func (n netResolver) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if n.timeout > 0 {
+		return context.WithTimeout(ctx, n.timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+func (n netResolver) LookupSRV(ctx context.Context, name string) ([]*net.SRV, error) {
+	ctx, cancel := n.ctx(ctx)
+	defer cancel()
+	_, srvs, err := n.r.LookupSRV(ctx, "", "", n.name(name))
 	var de *net.DNSError
-	if errors.As(err, &de) && de.IsNotFound {
+	if errors.As(err, &de) && de.IsNotFound || err == nil && len(srvs) == 0 {
 		return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
 	}
 	return srvs, err
 }
 
-func (systemResolver) LookupAddrs(ctx context.Context, host string) ([]string, error) {
+func (n netResolver) LookupAddrs(ctx context.Context, host string) ([]string, error) {
 	if _, err := netip.ParseAddr(host); err == nil {
 		return []string{host}, nil
 	}
-	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
+	ctx, cancel := n.ctx(ctx)
+	defer cancel()
+	addrs, err := n.r.LookupHost(ctx, n.name(host))
 	var de *net.DNSError
-	if errors.As(err, &de) && de.IsNotFound {
+	if errors.As(err, &de) && de.IsNotFound || err == nil && len(addrs) == 0 {
 		return nil, fmt.Errorf("%s: %w", host, ErrNotFound)
 	}
 	return addrs, err
-}
-
-// dnsResolver asks one DNS server directly (tests, split-horizon sites).
-type dnsResolver struct {
-	server  string
-	timeout time.Duration
-}
-
-func (r *dnsResolver) query(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(name), qtype)
-	m.RecursionDesired = true
-	c := &dns.Client{Timeout: r.timeout}
-	in, _, err := c.ExchangeContext(ctx, m, r.server)
-	if err == nil && in.Truncated {
-		c.Net = "tcp"
-		in, _, err = c.ExchangeContext(ctx, m, r.server)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("DNS server %s: %w", r.server, err)
-	}
-	switch in.Rcode {
-	case dns.RcodeSuccess:
-	case dns.RcodeNameError:
-		return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
-	default:
-		return nil, fmt.Errorf("DNS server %s answered %s for %s", r.server, dns.RcodeToString[in.Rcode], name)
-	}
-	return in.Answer, nil
-}
-
-func (r *dnsResolver) LookupSRV(ctx context.Context, name string) ([]*net.SRV, error) {
-	rrs, err := r.query(ctx, name, dns.TypeSRV)
-	if err != nil {
-		return nil, err
-	}
-	var out []*net.SRV
-	for _, rr := range rrs {
-		if s, ok := rr.(*dns.SRV); ok {
-			out = append(out, &net.SRV{Target: s.Target, Port: s.Port, Priority: s.Priority, Weight: s.Weight})
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
-	}
-	return out, nil
-}
-
-func (r *dnsResolver) LookupAddrs(ctx context.Context, host string) ([]string, error) {
-	if _, err := netip.ParseAddr(host); err == nil {
-		return []string{host}, nil
-	}
-	var out []string
-	var firstErr error
-	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
-		rrs, err := r.query(ctx, host, t)
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue
-		}
-		for _, rr := range rrs {
-			switch a := rr.(type) {
-			case *dns.A:
-				out = append(out, a.A.String())
-			case *dns.AAAA:
-				out = append(out, a.AAAA.String())
-			}
-		}
-	}
-	if len(out) == 0 {
-		if firstErr == nil {
-			firstErr = fmt.Errorf("%s: %w", host, ErrNotFound)
-		}
-		return nil, firstErr
-	}
-	return out, nil
 }

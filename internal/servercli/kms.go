@@ -13,6 +13,7 @@ import (
 	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/discovery"
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/kms"
 	"github.com/volact/volact/internal/machineid"
 )
@@ -152,7 +153,7 @@ SIGINT and SIGTERM stop the host gracefully.`,
 			if listen == "" {
 				listen = ":" + strconv.Itoa(h.Settings().Port)
 			}
-			ln, err := listenTCP(listen)
+			ln, err := httpserve.Listen(listen)
 			if err != nil {
 				return err
 			}

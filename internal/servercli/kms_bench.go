@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/volact/volact/internal/cmdutil"
+	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/kms"
 )
 
@@ -132,7 +133,7 @@ On a terminal, stderr shows a bar that moves after each run (not with -q).`,
 
 // serveBenchFloor serves the bench's floor until ctx ends.
 func serveBenchFloor(ctx context.Context, listen, addrFile string) error {
-	ln, err := listenTCP(listen)
+	ln, err := httpserve.Listen(listen)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package servercli
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/ledger"
 	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/productkey"
@@ -92,7 +92,7 @@ SIGINT and SIGTERM stop the service gracefully.`,
 			if (certFile == "") != (keyFile == "") {
 				return &cmdutil.UsageError{Err: errors.New("--tls-cert and --tls-key go together")}
 			}
-			if certFile == "" && !allowHTTP && !loopback(listen) {
+			if certFile == "" && !allowHTTP && !httpserve.Loopback(listen) {
 				return cmdutil.Invalidf("refusing to serve plain HTTP on %s: MAK keys travel in requests", listen).
 					WithHint("serve TLS with --tls-cert and --tls-key, listen on 127.0.0.1, or pass --allow-http behind a TLS proxy")
 			}
@@ -124,7 +124,12 @@ SIGINT and SIGTERM stop the service gracefully.`,
 			if err != nil {
 				return err
 			}
-			ln, err := listenOn(listen, certFile, keyFile)
+			var ln net.Listener
+			if certFile != "" {
+				ln, err = httpserve.ListenTLS(listen, certFile, keyFile)
+			} else {
+				ln, err = httpserve.Listen(listen)
+			}
 			if err != nil {
 				return err
 			}
@@ -153,36 +158,6 @@ SIGINT and SIGTERM stop the service gracefully.`,
 	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format on stderr: text or json")
 	_ = cmd.MarkFlagRequired("dir")
 	return cmd
-}
-
-// listenOn listens on addr, with TLS when a certificate is given.
-func listenOn(addr, certFile, keyFile string) (net.Listener, error) {
-	var cfg *tls.Config
-	if certFile != "" {
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			return nil, hresult.Wrap(hresult.InvalidArg, err, "cannot load the TLS certificate").WithExit(hresult.ExitInvalid)
-		}
-		cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, hresult.Wrap(hresult.InvalidArg, err, "cannot listen on "+addr).WithExit(hresult.ExitInvalid)
-	}
-	if cfg != nil {
-		ln = tls.NewListener(ln, cfg)
-	}
-	return ln, nil
-}
-
-// loopback reports whether a listen address stays on this machine.
-func loopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 func newLogger(w io.Writer, format string) (*slog.Logger, error) {

@@ -7,15 +7,6 @@ import (
 	"github.com/volact/volact/internal/hresult"
 )
 
-// listenTCP listens on addr with a one-line error for a bad address.
-func listenTCP(addr string) (net.Listener, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, hresult.Wrap(hresult.InvalidArg, err, "cannot listen on "+addr).WithExit(hresult.ExitInvalid)
-	}
-	return ln, nil
-}
-
 // writeAddrFile writes what a server listens on (--addr-file) so scripts
 // and tests can find a server started on port 0. With no path it does
 // nothing; on failure it closes ln.
