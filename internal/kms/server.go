@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/netip"
 	"time"
+
+	"github.com/volact/volact/internal/protocol"
 )
 
 // Server timeouts.
@@ -28,14 +30,34 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener, allow []netip.Prefix)
 	return err
 }
 
-// ServeFloor serves FloorHandler on ln, with the host's server settings,
-// until ctx ends.
-func ServeFloor(ctx context.Context, ln net.Listener, issuer string) error {
-	fh, err := FloorHandler(issuer)
-	if err != nil {
-		return err
-	}
-	return serve(ctx, ln, fh)
+// ServeHandler serves handler on ln with the host's server settings
+// (timeouts, header limit) until ctx ends, then shuts it down gracefully.
+// The benchmark floors (package kmsbench) are served with it.
+func ServeHandler(ctx context.Context, ln net.Listener, handler http.Handler) error {
+	return serve(ctx, ln, handler)
+}
+
+// ActivationHandler answers POST /v1/kms/activate as the host's Handler
+// does, without counting, history, metrics or the network allow-list: it
+// decodes the request strictly (at most MaxRequestBody bytes) and writes
+// the envelope that answer returns, or answer's error with the host's HTTP
+// status. The benchmark floors (package kmsbench) are built on it, so they
+// decode and write exactly as the host does.
+func ActivationHandler(answer func(protocol.ActivationRequest) (*protocol.Envelope, error)) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/kms/activate", func(w http.ResponseWriter, r *http.Request) {
+		req, err := decodeRequest(r)
+		var env *protocol.Envelope
+		if err == nil {
+			env, err = answer(req)
+		}
+		if err != nil {
+			writeJSON(w, statusOf(err), protocol.ErrorFrom(err))
+			return
+		}
+		writeEnvelope(w, env)
+	})
+	return mux
 }
 
 // serve runs an HTTP server with the host's timeouts on ln until ctx ends,

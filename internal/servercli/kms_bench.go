@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/volact/volact/internal/cmdutil"
-	"github.com/volact/volact/internal/kms"
+	"github.com/volact/volact/internal/kms/kmsbench"
 )
 
 func newKmsBenchCmd(f *cmdutil.Factory) *cobra.Command {
@@ -58,8 +58,8 @@ On a terminal, stderr shows a bar that moves after each run (not with -q).`,
 				return err
 			}
 			type level struct {
-				Floor *kms.BenchResult `json:"floor,omitempty"`
-				Host  kms.BenchResult  `json:"host"`
+				Floor *kmsbench.BenchResult `json:"floor,omitempty"`
+				Host  kmsbench.BenchResult  `json:"host"`
 			}
 			runs := len(levels)
 			if floor != "" {
@@ -67,9 +67,9 @@ On a terminal, stderr shows a bar that moves after each run (not with -q).`,
 			}
 			bar := newProgress(f.IO, f.Opts.Quiet, int64(runs), "bench")
 			defer bar.Stop()
-			run := func(what, url string, n int) (kms.BenchResult, error) {
+			run := func(what, url string, n int) (kmsbench.BenchResult, error) {
 				bar.Describe(fmt.Sprintf("bench: %s, %d clients", what, n))
-				r, err := kms.Bench(ctx, kms.BenchOptions{Target: url, Clients: n, Duration: dur, SKU: sku, Now: f.MustNow})
+				r, err := kmsbench.Bench(ctx, kmsbench.BenchOptions{Target: url, Clients: n, Duration: dur, SKU: sku, Now: f.MustNow})
 				bar.Add(1)
 				return r, err
 			}
@@ -140,7 +140,7 @@ func serveBenchFloor(ctx context.Context, listen, addrFile string) error {
 		return err
 	}
 	name, _ := os.Hostname()
-	return kms.ServeFloor(ctx, ln, name)
+	return kmsbench.ServeFloor(ctx, ln, kmsbench.FloorOptions{Issuer: name})
 }
 
 // benchMemory runs kms bench --memory.
@@ -152,8 +152,8 @@ func benchMemory(ctx context.Context, f *cmdutil.Factory, dir, sku, totals strin
 	if err != nil {
 		return err
 	}
-	var points []kms.MemoryPoint
-	err = kms.MemoryBench(ctx, dir, sku, ns, workers, func(p kms.MemoryPoint) {
+	var points []kmsbench.MemoryPoint
+	err = kmsbench.MemoryBench(ctx, dir, sku, ns, workers, func(p kmsbench.MemoryPoint) {
 		points = append(points, p)
 		if !f.Opts.JSON && !markdown {
 			fmt.Fprintf(f.IO.ErrOut, "%d clients: RSS %s\n", p.Clients, benchMiB(p.RSS))

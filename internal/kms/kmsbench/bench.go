@@ -1,4 +1,10 @@
-package kms
+// Package kmsbench is the KMS host's benchmark harness, used by
+// `volactd kms bench`: a load generator that drives a running host over
+// HTTP ([Bench]), the floors it is compared with ([FloorHandler],
+// [ServeFloor]), the memory driver that feeds a host in-process
+// ([MemoryBench]). It measures; it asserts nothing. The KMS host itself
+// (package kms) links none of it.
+package kmsbench
 
 import (
 	"bytes"
@@ -47,7 +53,7 @@ type BenchOptions struct {
 // answered requests. It is a benchmark, not a test: it asserts nothing.
 func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	if o.Clients < 1 || o.Duration <= 0 {
-		return BenchResult{}, invalid("bench needs at least 1 client and a positive duration")
+		return BenchResult{}, hresult.New(hresult.InvalidArg, "bench needs at least 1 client and a positive duration").WithExit(hresult.ExitInvalid)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
