@@ -17,7 +17,7 @@ import (
 func newKmsBenchCmd(f *cmdutil.Factory) *cobra.Command {
 	var target, floor, clients, sku, listen, addrFile, dir, totals string
 	var dur time.Duration
-	var serveFloor, memory, markdown bool
+	var serveFloor, noSign, memory, markdown bool
 	var workers int
 	cmd := &cobra.Command{
 		Use:   "bench --target URL [--floor URL] [--clients 1,8,64] [--duration 5s]",
@@ -30,7 +30,8 @@ host records every request in its history. It measures; it asserts nothing.
 --floor URL also drives a floor server (started with --serve-floor) at each
 concurrency, just before the host, and prints the host's figures as ratios
 of the floor's. The floor decodes the same request and signs the same grant
-with Ed25519, with no counting, history or disk.
+with Ed25519, with no counting, history or disk. --serve-floor --no-sign
+serves the unsigned floor: the same grant and certificate, no signature.
 
 --memory feeds --totals distinct clients straight into the host in --data
 (no HTTP, --workers concurrent submitters) and prints the process's memory
@@ -39,6 +40,7 @@ after each total.
 On a terminal, stderr shows a bar that moves after each run (not with -q).`,
 		Example: `  volactd kms bench --target http://127.0.0.1:1688 --clients 1,8,64 --duration 5s
   volactd kms bench --serve-floor --listen 127.0.0.1:0 --addr-file floor.addr
+  volactd kms bench --serve-floor --no-sign --addr-file unsigned.addr
   volactd kms bench --target $KMS --floor $FLOOR --markdown
   volactd kms bench --memory --data DIR --totals 10000,100000,1000000`,
 		Args: cmdutil.Args(0, 0),
@@ -47,7 +49,9 @@ On a terminal, stderr shows a bar that moves after each run (not with -q).`,
 			defer stop()
 			switch {
 			case serveFloor:
-				return serveBenchFloor(ctx, listen, addrFile)
+				return serveBenchFloor(ctx, listen, addrFile, noSign)
+			case noSign:
+				return &cmdutil.UsageError{Err: fmt.Errorf("kms bench: --no-sign goes with --serve-floor")}
 			case memory:
 				return benchMemory(ctx, f, dir, sku, totals, workers, markdown)
 			case target == "":
@@ -120,6 +124,7 @@ On a terminal, stderr shows a bar that moves after each run (not with -q).`,
 	cmd.Flags().DurationVar(&dur, "duration", 5*time.Second, "duration of each level")
 	cmd.Flags().StringVar(&sku, "sku", "suite-pro", "product the simulated clients activate")
 	cmd.Flags().BoolVar(&serveFloor, "serve-floor", false, "serve the floor (decode + Ed25519 seal, nothing else) on --listen until stopped")
+	cmd.Flags().BoolVar(&noSign, "no-sign", false, "with --serve-floor: answer the same grant without the Ed25519 signature")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:0", "with --serve-floor: address to listen on")
 	cmd.Flags().StringVar(&addrFile, "addr-file", "", "with --serve-floor: write host:port to this file once listening")
 	cmd.Flags().BoolVar(&memory, "memory", false, "measure the host's memory as distinct clients grow (in-process, needs --data)")
@@ -130,8 +135,8 @@ On a terminal, stderr shows a bar that moves after each run (not with -q).`,
 	return cmd
 }
 
-// serveBenchFloor serves the bench's floor until ctx ends.
-func serveBenchFloor(ctx context.Context, listen, addrFile string) error {
+// serveBenchFloor serves the bench's floor, signing or not, until ctx ends.
+func serveBenchFloor(ctx context.Context, listen, addrFile string, noSign bool) error {
 	ln, err := listenTCP(listen)
 	if err != nil {
 		return err
@@ -140,7 +145,7 @@ func serveBenchFloor(ctx context.Context, listen, addrFile string) error {
 		return err
 	}
 	name, _ := os.Hostname()
-	return kmsbench.ServeFloor(ctx, ln, kmsbench.FloorOptions{Issuer: name})
+	return kmsbench.ServeFloor(ctx, ln, kmsbench.FloorOptions{Issuer: name, NoSign: noSign})
 }
 
 // benchMemory runs kms bench --memory.

@@ -116,3 +116,12 @@ func BenchmarkFloor(b *testing.B) {
 	}
 	benchHandler(b, h)
 }
+
+// BenchmarkFloorUnsigned is the unsigned floor: decode and encode only.
+func BenchmarkFloorUnsigned(b *testing.B) {
+	h, err := kmsbench.FloorHandler(kmsbench.FloorOptions{Issuer: "kms1", NoSign: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchHandler(b, h)
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"net"
 	"net/http"
 	"strings"
@@ -17,6 +19,7 @@ import (
 // FloorOptions configure a floor.
 type FloorOptions struct {
 	Issuer string // the issuer put in every grant, as a host puts its name
+	NoSign bool   // answer the grant without its Ed25519 signature
 }
 
 // FloorHandler is the benchmark's floor: a bare handler for POST
@@ -26,6 +29,10 @@ type FloorOptions struct {
 // of the same size (protocol.Seal), and writes it as the host does. No
 // counting, no history, no disk: the most a host on this machine could
 // answer.
+//
+// With o.NoSign the floor is unsigned: it encodes the same grant and
+// certificate but leaves the envelope's signature empty, so that the
+// difference between the two floors is the cost of Ed25519 signing.
 func FloorHandler(o FloorOptions) (http.Handler, error) {
 	_, root, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -43,12 +50,25 @@ func FloorHandler(o FloorOptions) (http.Handler, error) {
 	s := kms.DefaultSettings()
 	return kms.ActivationHandler(func(req protocol.ActivationRequest) (*protocol.Envelope, error) {
 		g := kms.GrantFor(req, time.Now().UTC(), kms.Validity, s, floorCount, o.Issuer)
+		if o.NoSign {
+			return unsigned(g, cert)
+		}
 		env, err := protocol.Seal(g, signer, cert)
 		if err != nil {
 			return nil, hresult.Wrap(hresult.Internal, err, "seal")
 		}
 		return &env, nil
 	}), nil
+}
+
+// unsigned is the envelope of g with cert and no signature: what
+// protocol.Seal returns without its ed25519.Sign.
+func unsigned(g protocol.Grant, cert string) (*protocol.Envelope, error) {
+	payload, err := json.Marshal(g)
+	if err != nil {
+		return nil, hresult.Wrap(hresult.Internal, err, "encode the grant")
+	}
+	return &protocol.Envelope{Payload: base64.StdEncoding.EncodeToString(payload), Certificate: cert}, nil
 }
 
 // ServeFloor serves the floor that o describes on ln, with the host's
