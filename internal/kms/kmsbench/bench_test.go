@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -37,15 +39,17 @@ func TestBench(t *testing.T) {
 		clients  int
 		machines int
 		bare     bool // target as host:port, no scheme
+		cpu      bool // read the server's CPU time: the server is in this process
 		answer   string
 		errors   bool
 	}{
-		{"floor, one client", floor, 1, 0, false, ok, false},
-		{"floor, four clients cycling two machines", floor, 4, 2, false, ok, false},
-		{"floor as host:port", floor, 2, 0, true, ok, false},
-		{"count too low is answered", answer(http.StatusConflict, tooLow), 2, 0, false, low, false},
-		{"clock skew is an error", answer(http.StatusConflict, clockSkew), 1, 0, false, hresult.ClockSkew.String(), true},
-		{"no error body is an error", answer(http.StatusBadGateway, []byte("bad gateway")), 1, 0, false, "HTTP 502", true},
+		{"floor, one client", floor, 1, 0, false, false, ok, false},
+		{"floor, four clients cycling two machines", floor, 4, 2, false, false, ok, false},
+		{"floor as host:port", floor, 2, 0, true, false, ok, false},
+		{"floor with its CPU time", floor, 2, 0, false, true, ok, false},
+		{"count too low is answered", answer(http.StatusConflict, tooLow), 2, 0, false, false, low, false},
+		{"clock skew is an error", answer(http.StatusConflict, clockSkew), 1, 0, false, false, hresult.ClockSkew.String(), true},
+		{"no error body is an error", answer(http.StatusBadGateway, []byte("bad gateway")), 1, 0, false, false, "HTTP 502", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.h)
@@ -54,8 +58,12 @@ func TestBench(t *testing.T) {
 			if tc.bare {
 				target = strings.TrimPrefix(target, "http://")
 			}
+			pid := 0
+			if tc.cpu {
+				pid = os.Getpid()
+			}
 			r, err := kmsbench.Bench(context.Background(), kmsbench.BenchOptions{Target: target, Clients: tc.clients,
-				Duration: 200 * time.Millisecond, SKU: "suite-pro", Machines: tc.machines})
+				Duration: 200 * time.Millisecond, SKU: "suite-pro", Machines: tc.machines, PID: pid})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +76,23 @@ func TestBench(t *testing.T) {
 			if got := r.Errors > 0; got != tc.errors {
 				t.Fatalf("%d errors of %d requests, want errors: %v", r.Errors, r.Requests, tc.errors)
 			}
+			perReq, measured := r.CPUPerRequest()
+			if want := tc.cpu && runtime.GOOS == "linux"; measured != want || (measured && (*r.ServerCPU < 0 || perReq < 0)) {
+				t.Fatalf("server CPU %v (%v a request, measured %v), want measured: %v", r.ServerCPU, perReq, measured, want)
+			}
 		})
+	}
+}
+
+func TestBenchNeedsTheServerProcess(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("process CPU time is read on Linux only")
+	}
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	_, err := kmsbench.Bench(context.Background(), kmsbench.BenchOptions{Target: srv.URL, Clients: 1, Duration: time.Millisecond, PID: 1 << 30})
+	if err == nil || !strings.Contains(err.Error(), "CPU time of process") {
+		t.Fatalf("Bench with no such process = %v, want an error", err)
 	}
 }
 
