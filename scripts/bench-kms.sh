@@ -3,11 +3,15 @@
 #
 # Sets up a throw-away authority and an activated KMS host, then starts the
 # floor (`kms bench --serve-floor`: decode the request, seal the same grant
-# with Ed25519, nothing else) and the real host (`kms serve`, persistence
-# and signing on), and drives both with the same load generator at 1, 8 and
-# 64 keep-alive clients, floor first at each level. Every request comes from
-# a new CMID, so counting and history do real work. Then it feeds 10k, 100k
-# and 1M distinct clients straight into a host and reads its memory (RSS).
+# with Ed25519, nothing else), the unsigned floor (`--serve-floor --no-sign`:
+# the same without the signature) and the real host (`kms serve`,
+# persistence and signing on), and drives them with the same load generator
+# at 1, 8 and 64 keep-alive clients: the host against the signing floor
+# (floor first at each level), then the unsigned floor alone. Every request
+# comes from a new CMID, so counting and history do real work. Each server's
+# PID is passed on, so the tables show its CPU time per request (Linux).
+# Then it feeds 10k, 100k and 1M distinct clients straight into a host and
+# reads its memory (RSS).
 #
 # Prints Markdown tables. Env: DURATION (default 5s), CLIENTS (1,8,64),
 # TOTALS (10000,100000,1000000), SKIP_MEMORY=1 to skip the memory run.
@@ -53,16 +57,26 @@ for d in kms mem; do
 done
 
 "$BIN" kms bench --serve-floor --listen 127.0.0.1:0 --addr-file "$tmp/floor.addr" 2> "$tmp/floor.log" &
-pids+=($!)
+floor_pid=$!
+pids+=("$floor_pid")
+"$BIN" kms bench --serve-floor --no-sign --listen 127.0.0.1:0 --addr-file "$tmp/unsigned.addr" 2> "$tmp/unsigned.log" &
+unsigned_pid=$!
+pids+=("$unsigned_pid")
 "$BIN" kms serve --data "$tmp/kms" --listen 127.0.0.1:0 --addr-file "$tmp/kms.addr" 2> "$tmp/kms.log" &
 kms_pid=$!
 pids+=("$kms_pid")
 waitfile "$tmp/floor.addr"
+waitfile "$tmp/unsigned.addr"
 waitfile "$tmp/kms.addr"
 
 echo "### KMS host vs floor ($CLIENTS keep-alive clients, $DURATION each, persistence and signing on)"
 echo
-"$BIN" kms bench --markdown --target "$(cat "$tmp/kms.addr")" --floor "$(cat "$tmp/floor.addr")" \
+"$BIN" kms bench --markdown --target "$(cat "$tmp/kms.addr")" --target-pid "$kms_pid" \
+	--floor "$(cat "$tmp/floor.addr")" --floor-pid "$floor_pid" --clients "$CLIENTS" --duration "$DURATION"
+echo
+echo "### Unsigned floor (decode, the same grant and certificate, no Ed25519 signature)"
+echo
+"$BIN" kms bench --markdown --target "$(cat "$tmp/unsigned.addr")" --target-pid "$unsigned_pid" \
 	--clients "$CLIENTS" --duration "$DURATION"
 echo
 if [ -r "/proc/$kms_pid/status" ]; then

@@ -16,8 +16,8 @@ import (
 )
 
 // benchHandler sends b.N activation requests, each from a new CMID, through
-// h from 32 goroutines per CPU and reports
-// requests/s.
+// h from 32 goroutines per CPU and reports requests/s. The floors' twin is
+// BenchmarkFloor in package kmsbench.
 func benchHandler(b *testing.B, h http.Handler) {
 	var n atomic.Int64
 	b.SetParallelism(32)
@@ -39,15 +39,6 @@ func benchHandler(b *testing.B, h http.Handler) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
-}
-
-// BenchmarkFloor is the floor: decode and seal only.
-func BenchmarkFloor(b *testing.B) {
-	h, err := kms.FloorHandler("kms1")
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchHandler(b, h)
 }
 
 // BenchmarkHost is the host's handler with counting, the journal, the

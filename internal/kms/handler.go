@@ -154,21 +154,3 @@ func (h *Host) serveActivate(w http.ResponseWriter, r *http.Request) (*protocol.
 	addr, _, _ := net.SplitHostPort(r.RemoteAddr)
 	return h.Activate(r.Context(), req, addr)
 }
-
-// decodeRequest, writeJSON, statusOf and writeEnvelope are the names
-// FloorHandler (floor.go) uses for the kit's functions, so that the floor
-// decodes and answers exactly as the host does.
-
-func decodeRequest(r *http.Request) (protocol.ActivationRequest, error) {
-	var req protocol.ActivationRequest
-	err := httpserve.DecodeJSON(nil, r, MaxRequestBody, &req)
-	return req, err
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) { httpserve.WriteJSON(w, status, v) }
-
-func statusOf(err error) int { return httpserve.StatusOf(err) }
-
-func writeEnvelope(w http.ResponseWriter, env *protocol.Envelope) {
-	httpserve.WriteJSON(w, http.StatusOK, env)
-}

@@ -241,7 +241,7 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 		return nil, answer
 	}
 	req.SKU = prod.SKU
-	g := grantFor(req, now, prod.KMSValidity(), h.settings, count, h.name)
+	g := GrantFor(req, now, prod.KMSValidity(), h.settings, count, h.name)
 	// Never sign what clients refuse: a grant past this host's certificate.
 	if err := protocol.CheckGrant(g, h.parsed[group.Name], &protocol.GrantRules{Group: group.Name, KMSValidity: prod.KMSValidity()}); err != nil {
 		return nil, hresult.Wrap(hresult.ServiceFailure, err, "this KMS host cannot sign a grant its clients accept").
@@ -294,6 +294,19 @@ func (h *Host) check(req protocol.ActivationRequest, now time.Time) (catalog.Pro
 			WithHint("set the client's (or the host's) clock right, for example with NTP, and retry")
 	}
 	return prod, group, cert, nil
+}
+
+// GrantFor is the grant answering req at now: valid for validity, with the
+// intervals of s, the client count count, and issuer as the issuing host.
+// The host signs it in Activate; the benchmark floors (package kmsbench)
+// answer the same grant.
+func GrantFor(req protocol.ActivationRequest, now time.Time, validity time.Duration, s Settings, count int, issuer string) protocol.Grant {
+	return protocol.Grant{
+		Kind: protocol.KindKMS, SKU: req.SKU, HardwareID: req.HardwareID, CMID: req.CMID,
+		IssuedAt: now, ExpiresAt: now.Add(validity),
+		ActivationInterval: s.ActivationInterval, RenewalInterval: s.RenewalInterval,
+		CurrentCount: count, Issuer: issuer, Nonce: req.Nonce,
+	}
 }
 
 func countTooLow(count int, g catalog.Group, interval int) *hresult.Error {

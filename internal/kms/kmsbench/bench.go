@@ -1,9 +1,17 @@
-package kms
+// Package kmsbench is the KMS host's benchmark harness, used by
+// `volactd kms bench`: a load generator that drives a running host over
+// HTTP ([Bench]), the floors it is compared with ([FloorHandler],
+// [ServeFloor]), the memory driver that feeds a host in-process
+// ([MemoryBench]), and a reader of a server process's CPU time
+// ([ProcessCPU]). It measures; it asserts nothing. The KMS host itself
+// (package kms) links none of it.
+package kmsbench
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,6 +36,19 @@ type BenchResult struct {
 	P99       time.Duration  `json:"p99_ns"`
 	P999      time.Duration  `json:"p999_ns"`
 	Answers   map[string]int `json:"answers"` // by result code
+	// ServerCPU is the CPU time (user + system) the server process used
+	// during the run, when BenchOptions.PID was given and it could be read
+	// (see ProcessCPU); nil otherwise.
+	ServerCPU *time.Duration `json:"server_cpu_ns,omitempty"`
+}
+
+// CPUPerRequest is the server's CPU time per answered or failed request,
+// and false when the server's CPU time was not measured.
+func (r BenchResult) CPUPerRequest() (time.Duration, bool) {
+	if r.ServerCPU == nil || r.Requests == 0 {
+		return 0, false
+	}
+	return *r.ServerCPU / time.Duration(r.Requests), true
 }
 
 // BenchOptions configure Bench.
@@ -38,16 +59,19 @@ type BenchOptions struct {
 	SKU      string        // product the clients ask for
 	Machines int           // distinct CMIDs each client cycles through; 0 = a new CMID every request
 	Run      string        // tag put in every CMID, so runs against one host do not share clients
+	PID      int           // the server's process, whose CPU time is read before and after the run; 0 = none
 	Now      func() time.Time
 }
 
 // Bench drives a running host with o.Clients simulated clients over
 // keep-alive connections for o.Duration and reports requests per second and
 // latency percentiles. Grants and count-too-low answers both count as
-// answered requests. It is a benchmark, not a test: it asserts nothing.
+// answered requests. With o.PID it also reports the server's CPU time
+// (Linux only: elsewhere ServerCPU stays nil). It is a benchmark, not a
+// test: it asserts nothing.
 func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	if o.Clients < 1 || o.Duration <= 0 {
-		return BenchResult{}, invalid("bench needs at least 1 client and a positive duration")
+		return BenchResult{}, hresult.New(hresult.InvalidArg, "bench needs at least 1 client and a positive duration").WithExit(hresult.ExitInvalid)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -71,6 +95,10 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 		answers map[string]int
 	}
 	tallies := make([]tally, o.Clients)
+	cpu0, cpuErr := serverCPU(o.PID)
+	if cpuErr != nil && !errors.Is(cpuErr, ErrNoProcessCPU) {
+		return BenchResult{}, cpuErr
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := range o.Clients {
@@ -104,6 +132,14 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	r := BenchResult{Clients: o.Clients, Seconds: elapsed.Seconds(), Answers: map[string]int{}}
+	if cpuErr == nil && o.PID > 0 {
+		cpu1, err := serverCPU(o.PID)
+		if err != nil {
+			return BenchResult{}, err
+		}
+		used := cpu1 - cpu0
+		r.ServerCPU = &used
+	}
 	var all []time.Duration
 	for _, t := range tallies {
 		all = append(all, t.lat...)
@@ -119,6 +155,14 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 		r.P50, r.P99, r.P999 = all[n*50/100], all[min(n-1, n*99/100)], all[min(n-1, n*999/1000)]
 	}
 	return r, nil
+}
+
+// serverCPU is ProcessCPU(pid), or 0 when no process is given.
+func serverCPU(pid int) (time.Duration, error) {
+	if pid <= 0 {
+		return 0, nil
+	}
+	return ProcessCPU(pid)
 }
 
 var (

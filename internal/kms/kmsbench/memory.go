@@ -1,4 +1,4 @@
-package kms
+package kmsbench
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/kms"
 	"github.com/volact/volact/internal/protocol"
 )
 
@@ -31,7 +32,7 @@ type MemoryPoint struct {
 // concurrent submitters, and reports the process's memory each time the
 // number of distinct clients reaches the next of totals. It measures; it asserts nothing.
 func MemoryBench(ctx context.Context, dir, sku string, totals []int, workers int, report func(MemoryPoint)) error {
-	h, err := Open(Options{Dir: dir, Name: "bench"})
+	h, err := kms.Open(kms.Options{Dir: dir, Name: "bench"})
 	if err != nil {
 		return err
 	}
