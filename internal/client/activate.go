@@ -103,8 +103,12 @@ func (c *Client) Activate(ctx context.Context, o ActOptions) ([]Result, error) {
 			if due, at := license.NextAttempt(j.p.Product, now); !due && !unreachableBefore(j.p.Product) {
 				results[i].Skipped = true
 				results[i].Code = hresult.OK.String()
-				results[i].Message = "not due: next attempt " + at.UTC().Format(time.RFC3339)
-				results[i].NextAttempt = at.UTC().Format(time.RFC3339)
+				if at.IsZero() { // a permanent (MAK, retail) activation
+					results[i].Message = "not due: activated permanently"
+				} else {
+					results[i].Message = "not due: next attempt " + at.UTC().Format(time.RFC3339)
+					results[i].NextAttempt = at.UTC().Format(time.RFC3339)
+				}
 				results[i].Status = c.evaluate(j.p, j.prod, now).Status.String()
 				continue
 			}
