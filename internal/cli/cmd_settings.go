@@ -17,7 +17,7 @@ func newSettingCmd(f *cmdutil.Factory, use, short, example string, nargs int, ap
 		Use:     use,
 		Short:   short,
 		Example: example,
-		Args:    args(nargs, nargs),
+		Args:    cmdutil.Args(nargs, nargs),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			c, err := newClient(f)
 			if err != nil {
@@ -30,21 +30,28 @@ func newSettingCmd(f *cmdutil.Factory, use, short, example string, nargs int, ap
 				return err
 			})
 			if err != nil {
-				return legacyFail(f, err)
+				return emit(f, nil, err)
 			}
-			switch {
-			case f.Opts.JSON:
-				cmdutil.WriteJSON(f.IO.Out, settingsJSON(set))
-			case f.Opts.Quiet:
-			case f.Opts.Legacy == "slmgr":
-				newLineWriter(f.IO).line("%s", slmgr)
-			default:
-				l := newLineWriter(f.IO)
-				l.osppFrame([]func(){func() { l.line("<Successfully applied setting.>") }})
-			}
-			return nil
+			return emit(f, settingView{set, slmgr}, nil)
 		},
 	}
+}
+
+// settingView is the KMS client settings after a change, and the line
+// slmgr.vbs printed for that change.
+type settingView struct {
+	set       client.Settings
+	slmgrLine string
+}
+
+func (v settingView) jsonValue() any { return settingsJSON(v.set) }
+
+// human is what ospp printed for every setting.
+func (v settingView) human(l *lineWriter) error { return framed(l, "<Successfully applied setting.>") }
+
+func (v settingView) slmgr(l *lineWriter) error {
+	l.line("%s", v.slmgrLine)
+	return nil
 }
 
 // settingsView is the --json shape of the KMS client settings.
