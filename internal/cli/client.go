@@ -8,6 +8,7 @@ import (
 	"github.com/volact/volact/internal/client"
 	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/license"
 	"github.com/volact/volact/internal/machineid"
 	"github.com/volact/volact/internal/store"
 )
@@ -88,12 +89,12 @@ func checkOverrides(f *cmdutil.Factory, c *client.Client) error {
 }
 
 // colorStatus paints a status name for a terminal.
-func colorStatus(io *cmdutil.IOStreams, status string) string {
+func colorStatus(io *cmdutil.IOStreams, status license.Status) string {
 	cs := io.ColorScheme()
 	switch status {
-	case "licensed":
+	case license.Licensed:
 		return cs.Green.Sprint(status)
-	case "notification", "unlicensed":
+	case license.Notification, license.Unlicensed:
 		return cs.Red.Sprint(status)
 	default:
 		return cs.Yellow.Sprint(status)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -40,7 +39,10 @@ EXIT STATUS
 			ctx, stop := cmdutil.InterruptContext()
 			defer stop()
 			res, err := c.Activate(ctx, o)
-			return printActResults(f, res, err)
+			if res == nil {
+				return emit(f, nil, err)
+			}
+			return emit(f, actView(res), err)
 		},
 	}
 	cmd.Flags().StringVar(&o.SKU, "sku", "", "activate only this product")
@@ -48,81 +50,77 @@ EXIT STATUS
 	return cmd
 }
 
-// printActResults prints act's results in JSON, ospp, slmgr or table form,
-// and returns err (already described on stdout) for the exit status.
-func printActResults(f *cmdutil.Factory, res []client.Result, err error) error {
-	if f.Opts.JSON {
-		if res == nil {
-			return err // printed by the top level as {"error":...}
-		}
-		doc := map[string]any{"results": res}
-		if err != nil {
-			e := hresult.From(err)
-			doc["error"] = map[string]any{"code": e.Code.String(), "message": e.Error(), "exit": e.Exit}
-			cmdutil.WriteJSON(f.IO.Out, doc)
-			return errors.Join(e, cmdutil.ErrSilent)
-		}
-		cmdutil.WriteJSON(f.IO.Out, doc)
-		return nil
-	}
-	if res == nil || f.Opts.Quiet {
-		if err != nil {
-			return legacyFail(f, err)
-		}
-		return nil
-	}
-	l := newLineWriter(f.IO)
-	switch f.Opts.Legacy {
-	case "ospp":
-		blocks := make([]func(), 0, len(res))
-		for _, r := range res {
-			blocks = append(blocks, func() {
-				l.line("Installed product key detected - attempting to activate the following product:")
-				l.line("SKU ID: %s", r.SKU)
-				l.line("LICENSE NAME: %s", r.Name)
-				if r.Skipped || r.Code == hresult.OK.String() {
-					if r.Skipped {
-						l.line("<Activation not due: %s>", r.Message)
-					} else {
-						l.line("<Product activation successful>")
-					}
-					return
-				}
-				l.line("ERROR CODE: %s", r.Code)
-				l.line("ERROR DESCRIPTION: %s", oneLine(r.Message))
-			})
-		}
-		l.osppFrame(blocks)
-	case "slmgr":
-		for _, r := range res {
-			l.line("Activating %s (%s) ...", r.Name, r.SKU)
+// actView is act's result: one Result per product, a failure among them
+// described in its own Result (a partial failure, see emit).
+type actView []client.Result
+
+// actDoc is act --json: the results and, after a failure, the error object.
+type actDoc struct {
+	Error   *cmdutil.ErrorJSON `json:"error,omitempty"`
+	Results []client.Result    `json:"results"`
+}
+
+func (v actView) jsonValue() any { return actDoc{Results: v} }
+
+func (v actView) jsonWithError(e cmdutil.ErrorJSON) any { return actDoc{Error: &e, Results: v} }
+
+// ospp is /act: one block per product in the ospp frame.
+func (v actView) ospp(l *lineWriter) error {
+	blocks := make([]func(), 0, len(v))
+	for _, r := range v {
+		blocks = append(blocks, func() {
+			l.line("Installed product key detected - attempting to activate the following product:")
+			l.line("SKU ID: %s", r.SKU)
+			l.line("LICENSE NAME: %s", r.Name)
 			switch {
 			case r.Skipped:
-				l.line("Activation not due: %s", r.Message)
-			case r.Code == hresult.OK.String():
-				l.line("Product activated successfully.")
+				l.line("<Activation not due: %s>", r.Message)
+			case r.Code == hresult.OK:
+				l.line("<Product activation successful>")
 			default:
 				l.line("ERROR CODE: %s", r.Code)
 				l.line("ERROR DESCRIPTION: %s", oneLine(r.Message))
 			}
-		}
-	default:
-		rows := make([][]string, 0, len(res))
-		for _, r := range res {
-			count := ""
-			if r.CurrentCount >= 0 {
-				count = strconv.Itoa(r.CurrentCount)
-			}
-			rows = append(rows, []string{r.SKU, colorStatus(f.IO, r.Status), r.Code, count, r.Host, r.Message})
-		}
-		if perr := cmdutil.PrintTable(f.IO, []string{"SKU", "STATUS", "CODE", "COUNT", "HOST", "MESSAGE"}, rows); perr != nil {
-			return perr
-		}
-		for _, r := range res {
-			for _, a := range r.Attempts {
-				fmt.Fprintf(f.IO.ErrOut, "volact: %s: tried %s (%s): %s\n", r.SKU, a.Host, a.Source, a.Result)
-			}
+		})
+	}
+	l.osppFrame(blocks)
+	return nil
+}
+
+// slmgr is /ato.
+func (v actView) slmgr(l *lineWriter) error {
+	for _, r := range v {
+		l.line("Activating %s (%s) ...", r.Name, r.SKU)
+		switch {
+		case r.Skipped:
+			l.line("Activation not due: %s", r.Message)
+		case r.Code == hresult.OK:
+			l.line("Product activated successfully.")
+		default:
+			l.line("ERROR CODE: %s", r.Code)
+			l.line("ERROR DESCRIPTION: %s", oneLine(r.Message))
 		}
 	}
-	return err
+	return nil
+}
+
+// human is a table, then the KMS hosts tried on stderr.
+func (v actView) human(l *lineWriter) error {
+	rows := make([][]string, 0, len(v))
+	for _, r := range v {
+		count := ""
+		if r.CurrentCount >= 0 {
+			count = strconv.Itoa(r.CurrentCount)
+		}
+		rows = append(rows, []string{r.SKU, colorStatus(l.io, r.Status), r.Code.String(), count, r.Host, r.Message})
+	}
+	if err := l.table([]string{"SKU", "STATUS", "CODE", "COUNT", "HOST", "MESSAGE"}, rows); err != nil {
+		return err
+	}
+	for _, r := range v {
+		for _, a := range r.Attempts {
+			fmt.Fprintf(l.io.ErrOut, "volact: %s: tried %s (%s): %s\n", r.SKU, a.Host, a.Source, a.Result)
+		}
+	}
+	return nil
 }

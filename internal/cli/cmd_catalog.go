@@ -35,7 +35,7 @@ accepts only catalogs of those roots, --replace-root included.`,
 			if err != nil {
 				return err
 			}
-			return showCatalog(f, cat)
+			return emit(f, catalogView{cat}, nil)
 		},
 	}
 	install.Flags().BoolVar(&force, "replace-root", false, "accept a catalog signed by another authority")
@@ -53,26 +53,25 @@ accepts only catalogs of those roots, --replace-root included.`,
 			if err != nil {
 				return err
 			}
-			return showCatalog(f, cat)
+			return emit(f, catalogView{cat}, nil)
 		},
 	}
 	cmd.AddCommand(install, show)
 	return cmd
 }
 
-func showCatalog(f *cmdutil.Factory, cat *catalog.Catalog) error {
-	if f.Opts.JSON {
-		cmdutil.WriteJSON(f.IO.Out, cat)
-		return nil
-	}
-	if f.Opts.Quiet {
-		return nil
-	}
-	fmt.Fprintf(f.IO.Out, "Catalog by %s, issued %s, root %s\n", cat.Issuer, cat.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"), cat.RootFingerprint())
+// catalogView is the installed catalog: its products and counted groups.
+type catalogView struct{ cat *catalog.Catalog }
+
+func (v catalogView) jsonValue() any { return v.cat }
+
+func (v catalogView) human(l *lineWriter) error {
+	cat := v.cat
+	fmt.Fprintf(l.io.Out, "Catalog by %s, issued %s, root %s\n", cat.Issuer, cat.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"), cat.RootFingerprint())
 	rows := [][]string{}
 	for _, p := range cat.Products {
 		g, _ := cat.Group(p.Group)
 		rows = append(rows, []string{p.SKU, p.Name, p.Group, fmt.Sprint(g.Threshold), fmt.Sprint(p.Rearms())})
 	}
-	return cmdutil.PrintTable(f.IO, []string{"SKU", "NAME", "GROUP", "THRESHOLD", "REARMS"}, rows)
+	return l.table([]string{"SKU", "NAME", "GROUP", "THRESHOLD", "REARMS"}, rows)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/volact/volact/internal/client"
 	"github.com/volact/volact/internal/cmdutil"
 )
 
@@ -28,22 +29,27 @@ It is what admins did with nslookup -type=srv _vlmcs._tcp.`,
 			if err != nil {
 				return err
 			}
-			if f.Opts.JSON {
-				cmdutil.WriteJSON(f.IO.Out, map[string]any{"hosts": hosts})
-				return nil
-			}
-			rows := [][]string{}
-			for _, h := range hosts {
-				state := "reachable"
-				if !h.Reachable {
-					state = "unreachable: " + h.Error
-				}
-				rows = append(rows, []string{h.Name, strconv.Itoa(h.Port), strconv.Itoa(h.Priority), strconv.Itoa(h.Weight),
-					strings.Join(h.Addresses, " "), state})
-			}
-			return cmdutil.PrintTable(f.IO, []string{"HOST", "PORT", "PRIORITY", "WEIGHT", "ADDRESSES", "STATE"}, rows)
+			return emit(f, hostsView(hosts), nil)
 		},
 	}
 	cmd.Flags().StringVar(&domain, "domain", "", "DNS domain to look up _vlmcs._tcp in")
 	return cmd
+}
+
+// hostsView is the KMS hosts found in DNS, in the order a client tries them.
+type hostsView []client.DiscoveredHost
+
+func (v hostsView) jsonValue() any { return map[string]any{"hosts": []client.DiscoveredHost(v)} }
+
+func (v hostsView) human(l *lineWriter) error {
+	rows := [][]string{}
+	for _, h := range v {
+		state := "reachable"
+		if !h.Reachable {
+			state = "unreachable: " + h.Error
+		}
+		rows = append(rows, []string{h.Name, strconv.Itoa(h.Port), strconv.Itoa(h.Priority), strconv.Itoa(h.Weight),
+			strings.Join(h.Addresses, " "), state})
+	}
+	return l.table([]string{"HOST", "PORT", "PRIORITY", "WEIGHT", "ADDRESSES", "STATE"}, rows)
 }

@@ -7,44 +7,7 @@ import (
 
 	"github.com/volact/volact/internal/client"
 	"github.com/volact/volact/internal/cmdutil"
-	"github.com/volact/volact/internal/hresult"
 )
-
-// args returns a cobra.PositionalArgs that reports a wrong count as a usage
-// error (exit 2).
-func args(min, max int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, a []string) error {
-		if len(a) < min || (max >= 0 && len(a) > max) {
-			want := fmt.Sprintf("%d", min)
-			switch {
-			case max < 0:
-				want = fmt.Sprintf("at least %d", min)
-			case max != min:
-				want = fmt.Sprintf("%d to %d", min, max)
-			}
-			return &cmdutil.UsageError{Err: fmt.Errorf("%s takes %s argument(s), got %d: usage: %s", cmd.Name(), want, len(a), cmd.UseLine())}
-		}
-		return nil
-	}
-}
-
-// legacyFail prints an ospp/slmgr failure the way the old tools did (ERROR
-// CODE lines on stdout, in the frame for ospp) and returns err for the exit
-// status and the one stderr line.
-// It prints nothing outside the legacy styles, with --json or with -q.
-func legacyFail(f *cmdutil.Factory, err error) error {
-	if f.Opts.Legacy == "" || f.Opts.JSON || f.Opts.Quiet {
-		return err
-	}
-	e := hresult.From(err)
-	l := newLineWriter(f.IO)
-	if f.Opts.Legacy == "ospp" {
-		l.osppFrame([]func(){func() { l.osppError(e) }})
-	} else {
-		l.osppError(e)
-	}
-	return err
-}
 
 func newInpkeyCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
@@ -60,9 +23,9 @@ func newInpkeyCmd(f *cmdutil.Factory) *cobra.Command {
 			}
 			in, err := c.InstallKey(a[0])
 			if err != nil {
-				return legacyFail(f, err)
+				return emit(f, nil, err)
 			}
-			return printInstalled(f, in, "<Product key installation successful>", fmt.Sprintf("Installed product key %s successfully.", in.PartialKey))
+			return emit(f, keyView{in, "<Product key installation successful>", fmt.Sprintf("Installed product key %s successfully.", in.PartialKey)}, nil)
 		},
 	}
 }
@@ -85,24 +48,21 @@ func newUnpkeyCmd(f *cmdutil.Factory) *cobra.Command {
 			}
 			in, err := c.UninstallKey(last5)
 			if err != nil {
-				return legacyFail(f, err)
+				return emit(f, nil, err)
 			}
-			return printInstalled(f, in, "<Product key uninstall successful>", "Uninstalled product key successfully.")
+			return emit(f, keyView{in, "<Product key uninstall successful>", "Uninstalled product key successfully."}, nil)
 		},
 	}
 }
 
-// printInstalled reports a key change in JSON, ospp or slmgr form.
-func printInstalled(f *cmdutil.Factory, in client.Installation, ospp, slmgr string) error {
-	switch {
-	case f.Opts.JSON:
-		cmdutil.WriteJSON(f.IO.Out, in)
-	case f.Opts.Quiet:
-	case f.Opts.Legacy == "ospp":
-		l := newLineWriter(f.IO)
-		l.osppFrame([]func(){func() { l.line("%s", ospp) }})
-	default:
-		newLineWriter(f.IO).line("%s", slmgr)
-	}
-	return nil
+// keyView is a key installed or removed: the ospp and slmgr lines that
+// said so (the slmgr line is volact's human form too).
+type keyView struct {
+	in        client.Installation
+	osppLine  string
+	slmgrLine string
 }
+
+func (v keyView) jsonValue() any            { return v.in }
+func (v keyView) ospp(l *lineWriter) error  { return framed(l, v.osppLine) }
+func (v keyView) human(l *lineWriter) error { l.line("%s", v.slmgrLine); return nil }

@@ -30,20 +30,9 @@ otherwise). All or nothing: if one product may not be rearmed, none is.`,
 			}
 			out, err := c.Rearm(sku)
 			if err != nil {
-				return legacyFail(f, err)
+				return emit(f, nil, err)
 			}
-			switch {
-			case f.Opts.JSON:
-				cmdutil.WriteJSON(f.IO.Out, map[string]any{"products": out})
-			case f.Opts.Quiet:
-			case f.Opts.Legacy != "":
-				newLineWriter(f.IO).line("Command completed successfully.")
-			default:
-				for _, r := range out {
-					fmt.Fprintf(f.IO.Out, "Rearmed %s: grace reset, new CMID, %d rearm(s) left.\n", r.SKU, r.Remaining)
-				}
-			}
-			return nil
+			return emit(f, rearmView(out), nil)
 		},
 	}
 	cmd.Flags().StringVar(&sku, "sku", "", "rearm only this product")
@@ -65,26 +54,7 @@ func newRearmStatusCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if f.Opts.JSON {
-				cmdutil.WriteJSON(f.IO.Out, map[string]any{"products": out})
-				return nil
-			}
-			if f.Opts.Quiet {
-				return nil
-			}
-			if len(out) == 0 {
-				fmt.Fprintln(f.IO.Out, "No product key is installed.")
-				return nil
-			}
-			rows := make([][]string, 0, len(out))
-			for _, r := range out {
-				allowed := "yes"
-				if !r.Allowed {
-					allowed = "no: " + r.Reason
-				}
-				rows = append(rows, []string{r.SKU, strconv.Itoa(r.Remaining), fmt.Sprintf("%d of %d", r.Used, r.Limit), allowed})
-			}
-			return cmdutil.PrintTable(f.IO, []string{"SKU", "REMAINING", "USED", "ALLOWED NOW"}, rows)
+			return emit(f, rearmStatusView(out), nil)
 		},
 	}
 }
@@ -104,28 +74,7 @@ func newDcmidCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if f.Opts.JSON {
-				cmdutil.WriteJSON(f.IO.Out, map[string]any{"cmids": ids})
-				return nil
-			}
-			skus := make([]string, 0, len(ids))
-			for s := range ids {
-				skus = append(skus, s)
-			}
-			sort.Strings(skus)
-			l := newLineWriter(f.IO)
-			blocks := []func(){}
-			for _, s := range skus {
-				blocks = append(blocks, func() {
-					l.line("SKU ID: %s", s)
-					l.line("Client Machine ID (CMID): %s", ids[s])
-				})
-			}
-			if len(blocks) == 0 {
-				blocks = append(blocks, func() { l.line("<No installed product keys detected>") })
-			}
-			l.osppFrame(blocks)
-			return nil
+			return emit(f, cmidView(ids), nil)
 		},
 	}
 }
@@ -146,27 +95,10 @@ func newHistoryCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if failures || f.Opts.Legacy != "" {
-				var keep []client.HistoryEntry
-				for _, e := range h {
-					if e.Code != hresult.OK.String() {
-						keep = append(keep, e)
-					}
-				}
-				h = keep
+			if failures || f.Opts.Legacy != "" { // ospp /dhistoryacterr: failures only
+				h = client.Failures(h)
 			}
-			if h == nil {
-				h = []client.HistoryEntry{}
-			}
-			if f.Opts.JSON {
-				cmdutil.WriteJSON(f.IO.Out, map[string]any{"history": h})
-				return nil
-			}
-			rows := make([][]string, 0, len(h))
-			for _, e := range h {
-				rows = append(rows, []string{e.Time.Format("2006-01-02T15:04:05Z"), e.SKU, e.Action, e.Code, e.Host, e.Message})
-			}
-			return cmdutil.PrintTable(f.IO, []string{"TIME", "SKU", "ACTION", "CODE", "HOST", "MESSAGE"}, rows)
+			return emit(f, historyView(h), nil)
 		},
 	}
 	cmd.Flags().BoolVar(&failures, "failures", false, "only failed attempts")
@@ -191,25 +123,121 @@ func newDdescrCmd(f *cmdutil.Factory) *cobra.Command {
 				}
 				codes = []hresult.Code{c}
 			}
-			if f.Opts.JSON {
-				type row struct {
-					Code string `json:"code"`
-					Text string `json:"text"`
-					Exit int    `json:"exit"`
-				}
-				out := []row{}
-				for _, c := range codes {
-					out = append(out, row{c.String(), c.Text(), c.Exit()})
-				}
-				cmdutil.WriteJSON(f.IO.Out, map[string]any{"codes": out})
-				return nil
-			}
-			l := newLineWriter(f.IO)
-			for _, c := range codes {
-				l.line("ERROR CODE: %s", c)
-				l.line("ERROR DESCRIPTION: %s", c.Text())
-			}
-			return nil
+			return emit(f, codesView(codes), nil)
 		},
 	}
+}
+
+// rearmView is the products rearmed.
+type rearmView []client.RearmInfo
+
+func (v rearmView) jsonValue() any { return map[string]any{"products": []client.RearmInfo(v)} }
+
+// ospp is what slmgr /rearm printed; ospp had no rearm and says the same.
+func (v rearmView) ospp(l *lineWriter) error { return v.slmgr(l) }
+
+func (v rearmView) slmgr(l *lineWriter) error {
+	l.line("Command completed successfully.")
+	return nil
+}
+
+func (v rearmView) human(l *lineWriter) error {
+	for _, r := range v {
+		fmt.Fprintf(l.io.Out, "Rearmed %s: grace reset, new CMID, %d rearm(s) left.\n", r.SKU, r.Remaining)
+	}
+	return nil
+}
+
+// rearmStatusView is the rearms left per product.
+type rearmStatusView []client.RearmInfo
+
+func (v rearmStatusView) jsonValue() any {
+	return map[string]any{"products": []client.RearmInfo(v)}
+}
+
+func (v rearmStatusView) human(l *lineWriter) error {
+	if len(v) == 0 {
+		fmt.Fprintln(l.io.Out, "No product key is installed.")
+		return nil
+	}
+	rows := make([][]string, 0, len(v))
+	for _, r := range v {
+		allowed := "yes"
+		if !r.Allowed {
+			allowed = "no: " + r.Reason
+		}
+		rows = append(rows, []string{r.SKU, strconv.Itoa(r.Remaining), fmt.Sprintf("%d of %d", r.Used, r.Limit), allowed})
+	}
+	return l.table([]string{"SKU", "REMAINING", "USED", "ALLOWED NOW"}, rows)
+}
+
+// cmidView is the CMID of each product by SKU, shown as ospp /dcmid (its
+// human form too).
+type cmidView map[string]string
+
+func (v cmidView) jsonValue() any { return map[string]any{"cmids": map[string]string(v)} }
+
+func (v cmidView) human(l *lineWriter) error {
+	skus := make([]string, 0, len(v))
+	for s := range v {
+		skus = append(skus, s)
+	}
+	sort.Strings(skus)
+	blocks := []func(){}
+	for _, s := range skus {
+		blocks = append(blocks, func() {
+			l.line("SKU ID: %s", s)
+			l.line("Client Machine ID (CMID): %s", v[s])
+		})
+	}
+	if len(blocks) == 0 {
+		blocks = append(blocks, func() { l.line("<No installed product keys detected>") })
+	}
+	l.osppFrame(blocks)
+	return nil
+}
+
+// historyView is the activation attempts, oldest first.
+type historyView []client.HistoryEntry
+
+func (v historyView) jsonValue() any {
+	h := []client.HistoryEntry(v)
+	if h == nil {
+		h = []client.HistoryEntry{}
+	}
+	return map[string]any{"history": h}
+}
+
+func (v historyView) human(l *lineWriter) error {
+	rows := make([][]string, 0, len(v))
+	for _, e := range v {
+		rows = append(rows, []string{e.Time.Format("2006-01-02T15:04:05Z"), e.SKU, e.Action, e.Code.String(), e.Host, e.Message})
+	}
+	return l.table([]string{"TIME", "SKU", "ACTION", "CODE", "HOST", "MESSAGE"}, rows)
+}
+
+// codesView is error codes with their text (ddescr).
+type codesView []hresult.Code
+
+// codeJSON is one code in ddescr --json.
+type codeJSON struct {
+	Code hresult.Code `json:"code"`
+	Text string       `json:"text"`
+	Exit int          `json:"exit"`
+}
+
+func (v codesView) jsonValue() any {
+	out := []codeJSON{}
+	for _, c := range v {
+		out = append(out, codeJSON{c, c.Text(), c.Exit()})
+	}
+	return map[string]any{"codes": out}
+}
+
+func (v codesView) human(l *lineWriter) error {
+	for _, c := range v {
+		l.line("ERROR CODE: %s", c)
+		l.line("ERROR DESCRIPTION: %s", c.Text())
+	}
+	return nil
 }

@@ -28,13 +28,12 @@ activate it. Handle the request as you handle the key.`,
 			}
 			text, err := c.InstallationRequest(sku)
 			if err != nil {
-				return legacyFail(f, err)
+				return emit(f, nil, err)
 			}
-			label := ""
-			if f.Opts.Legacy == "slmgr" {
-				label = "Installation ID: "
+			if err := cmdutil.WriteTextFile(out, text, 0o600, "installation request"); err != nil {
+				return err
 			}
-			return cmdutil.EmitText(f, label, text, out, 0o600, "installation request")
+			return emit(f, requestView(text), nil)
 		},
 	}
 	cmd.Flags().StringVar(&sku, "sku", "", "product, when several MAK products are installed")
@@ -57,9 +56,9 @@ again without spending an activation.`,
 		RunE: func(cmd *cobra.Command, a []string) error {
 			r, err := applyConfirmation(f, a[0])
 			if err != nil {
-				return legacyFail(f, err)
+				return emit(f, nil, err)
 			}
-			return printConfirmation(f, r)
+			return emit(f, confirmationView{r}, nil)
 		},
 	}
 }
@@ -77,24 +76,39 @@ func applyConfirmation(f *cmdutil.Factory, arg string) (client.Result, error) {
 	return c.ApplyConfirmation(text)
 }
 
-// printConfirmation reports an applied confirmation in JSON, ospp, slmgr
-// or plain form.
-func printConfirmation(f *cmdutil.Factory, r client.Result) error {
-	l := newLineWriter(f.IO)
-	switch {
-	case f.Opts.JSON:
-		cmdutil.WriteJSON(f.IO.Out, map[string]any{"results": []client.Result{r}})
-	case f.Opts.Quiet:
-	case f.Opts.Legacy == "ospp":
-		l.osppFrame([]func(){func() {
-			l.line("SKU ID: %s", r.SKU)
-			l.line("LICENSE NAME: %s", r.Name)
-			l.line("<Product activation successful>")
-		}})
-	case f.Opts.Legacy == "slmgr":
-		l.line("Confirmation ID for product %s deposited successfully.", r.SKU)
-	default:
-		l.line("Applied the confirmation: %s (%s) is %s.", r.Name, r.SKU, r.Status)
-	}
+// requestView is an installation request: one line of text.
+type requestView string
+
+func (v requestView) jsonValue() any { return map[string]string{"installation_request": string(v)} }
+
+func (v requestView) human(l *lineWriter) error {
+	l.line("%s", string(v))
+	return nil
+}
+
+// slmgr is /dti, which labelled the id.
+func (v requestView) slmgr(l *lineWriter) error {
+	l.line("Installation ID: %s", string(v))
+	return nil
+}
+
+// confirmationView is an applied confirmation.
+type confirmationView struct{ r client.Result }
+
+func (v confirmationView) jsonValue() any {
+	return map[string]any{"results": []client.Result{v.r}}
+}
+
+func (v confirmationView) ospp(l *lineWriter) error {
+	return framed(l, "SKU ID: "+v.r.SKU, "LICENSE NAME: "+v.r.Name, "<Product activation successful>")
+}
+
+func (v confirmationView) slmgr(l *lineWriter) error {
+	l.line("Confirmation ID for product %s deposited successfully.", v.r.SKU)
+	return nil
+}
+
+func (v confirmationView) human(l *lineWriter) error {
+	l.line("Applied the confirmation: %s (%s) is %s.", v.r.Name, v.r.SKU, v.r.Status)
 	return nil
 }

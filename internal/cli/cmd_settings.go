@@ -11,13 +11,14 @@ import (
 )
 
 // newSettingCmd builds a KMS client settings verb. apply changes the
-// settings; slmgr is the line slmgr.vbs printed on success.
+// settings (with the client.Settings methods) and returns the line
+// slmgr.vbs printed on success.
 func newSettingCmd(f *cmdutil.Factory, use, short, example string, nargs int, apply func(s *client.Settings, a []string) (slmgr string, err error)) *cobra.Command {
 	return &cobra.Command{
 		Use:     use,
 		Short:   short,
 		Example: example,
-		Args:    args(nargs, nargs),
+		Args:    cmdutil.Args(nargs, nargs),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			c, err := newClient(f)
 			if err != nil {
@@ -30,21 +31,28 @@ func newSettingCmd(f *cmdutil.Factory, use, short, example string, nargs int, ap
 				return err
 			})
 			if err != nil {
-				return legacyFail(f, err)
+				return emit(f, nil, err)
 			}
-			switch {
-			case f.Opts.JSON:
-				cmdutil.WriteJSON(f.IO.Out, settingsJSON(set))
-			case f.Opts.Quiet:
-			case f.Opts.Legacy == "slmgr":
-				newLineWriter(f.IO).line("%s", slmgr)
-			default:
-				l := newLineWriter(f.IO)
-				l.osppFrame([]func(){func() { l.line("<Successfully applied setting.>") }})
-			}
-			return nil
+			return emit(f, settingView{set, slmgr}, nil)
 		},
 	}
+}
+
+// settingView is the KMS client settings after a change, and the line
+// slmgr.vbs printed for that change.
+type settingView struct {
+	set       client.Settings
+	slmgrLine string
+}
+
+func (v settingView) jsonValue() any { return settingsJSON(v.set) }
+
+// human is what ospp printed for every setting.
+func (v settingView) human(l *lineWriter) error { return framed(l, "<Successfully applied setting.>") }
+
+func (v settingView) slmgr(l *lineWriter) error {
+	l.line("%s", v.slmgrLine)
+	return nil
 }
 
 // settingsView is the --json shape of the KMS client settings.
@@ -63,42 +71,32 @@ func newSettingsCmds(f *cmdutil.Factory) []*cobra.Command {
 	sethst := newSettingCmd(f, "sethst HOST[:PORT]", "Pin the KMS host (ospp /sethst, slmgr /skms)",
 		"  volact sethst kms.example.com\n  volact sethst kms.example.com:1688\n  volact /skms [fd00::5]:1688", 1,
 		func(s *client.Settings, a []string) (string, error) {
-			h, p, err := client.ParseHostPort(a[0])
-			if err != nil {
+			if err := s.PinHost(a[0]); err != nil {
 				return "", err
 			}
-			s.KMSHost = h
-			if p != 0 {
-				s.KMSPort = p
-			}
-			return fmt.Sprintf("Key Management Service machine name set to %s successfully.", hostPort(h, s.Port())), nil
+			return fmt.Sprintf("Key Management Service machine name set to %s successfully.", hostPort(s.KMSHost, s.Port())), nil
 		})
 	sethst.Aliases = []string{"skms"}
 	setprt := newSettingCmd(f, "setprt PORT", "Set the KMS host port (ospp /setprt)", "  volact setprt 1688", 1,
 		func(s *client.Settings, a []string) (string, error) {
-			p, err := client.ParsePort(a[0])
-			if err != nil {
+			if err := s.SetPort(a[0]); err != nil {
 				return "", err
 			}
-			s.KMSPort = p
-			return fmt.Sprintf("Key Management Service machine port set to %d successfully.", p), nil
+			return fmt.Sprintf("Key Management Service machine port set to %d successfully.", s.KMSPort), nil
 		})
 	remhst := newSettingCmd(f, "remhst", "Remove the pinned KMS host and port (ospp /remhst, slmgr /ckms)", "  volact remhst", 0,
 		func(s *client.Settings, _ []string) (string, error) {
-			s.KMSHost, s.KMSPort = "", 0
+			s.ClearHost()
 			return "Key Management Service machine name cleared successfully.", nil
 		})
 	remhst.Aliases = []string{"ckms"}
 	cachst := newSettingCmd(f, "cachst true|false", "Turn KMS host caching on or off (ospp /cachst, slmgr /skhc /ckhc)",
 		"  volact cachst false\n  volact /cachst:TRUE", 1,
 		func(s *client.Settings, a []string) (string, error) {
-			on, err := client.ParseBool(a[0])
-			if err != nil {
+			if err := s.SetHostCaching(a[0]); err != nil {
 				return "", err
 			}
-			s.HostCachingDisabled = !on
-			if !on {
-				s.CachedHost = ""
+			if s.HostCachingDisabled {
 				return "Key Management Service host caching is disabled.", nil
 			}
 			return "Key Management Service host caching is enabled.", nil
@@ -106,12 +104,10 @@ func newSettingsCmds(f *cmdutil.Factory) []*cobra.Command {
 	setdomain := newSettingCmd(f, "setdomain FQDN", "Look up KMS hosts in this DNS domain (slmgr /skms-domain)",
 		"  volact setdomain corp.example.com", 1,
 		func(s *client.Settings, a []string) (string, error) {
-			d := strings.TrimSuffix(strings.TrimSpace(a[0]), ".")
-			if d == "" || strings.ContainsAny(d, " /\\:@") {
-				return "", cmdutil.Invalidf("%q is not a DNS domain name", a[0])
+			if err := s.SetDomain(a[0]); err != nil {
+				return "", err
 			}
-			s.Domain = d
-			return fmt.Sprintf("Key Management Service lookup domain set to %s successfully.", d), nil
+			return fmt.Sprintf("Key Management Service lookup domain set to %s successfully.", s.Domain), nil
 		})
 	return []*cobra.Command{sethst, setprt, remhst, cachst, setdomain}
 }

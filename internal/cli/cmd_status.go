@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -41,22 +40,19 @@ EXIT STATUS
 			if err != nil {
 				return err
 			}
-			switch {
-			case f.Opts.JSON:
-				cmdutil.WriteJSON(f.IO.Out, r)
-			case f.Opts.Quiet:
-			default:
-				printDstatus(f, r)
-			}
+			// The status is shown whatever the check finds; the check's
+			// failure then only sets the exit status.
+			var failed error
 			if check && root != "" {
-				if err := r.CheckLicensedUnder(root); err != nil {
-					return errors.Join(err, cmdutil.ErrSilent)
-				}
+				failed = r.CheckLicensedUnder(root)
 			}
-			if check {
-				return checkLicensed(r)
+			if check && failed == nil {
+				failed = r.CheckLicensed()
 			}
-			return nil
+			if failed != nil {
+				failed = errors.Join(failed, cmdutil.ErrSilent)
+			}
+			return emit(f, dstatusView{r}, failed)
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "include catalog products without a key")
@@ -73,39 +69,49 @@ func report(f *cmdutil.Factory, all bool) (*client.Report, error) {
 	return c.Status(all)
 }
 
-// checkLicensed fails with exit 6 when a product is not licensed. The status
-// itself was already printed, so the error is printed only as one line.
-func checkLicensed(r *client.Report) error {
-	var bad []string
-	for _, p := range r.Products {
-		if p.Status != "licensed" {
-			bad = append(bad, p.SKU+" is "+p.Status)
-		}
-	}
-	if len(r.Products) == 0 {
-		bad = append(bad, "no product key is installed")
-	}
-	if len(bad) == 0 {
-		return nil
-	}
-	e := hresult.New(hresult.GraceExpired, "not licensed: "+strings.Join(bad, ", ")).WithExit(hresult.ExitNotLicensed)
-	return errors.Join(e, cmdutil.ErrSilent)
-}
+// dstatusView is dstatus: the status of the products in ospp /dstatus
+// text, which is also volact's own human form.
+type dstatusView struct{ r *client.Report }
 
-func printDstatus(f *cmdutil.Factory, r *client.Report) {
-	l := newLineWriter(f.IO)
+func (v dstatusView) jsonValue() any { return v.r }
+
+func (v dstatusView) human(l *lineWriter) error {
+	r := v.r
 	if len(r.Products) == 0 {
-		l.osppFrame([]func(){func() { l.line("<No installed product keys detected>") }})
-		return
+		return framed(l, "<No installed product keys detected>")
 	}
 	blocks := make([]func(), 0, len(r.Products))
 	for _, p := range r.Products {
 		blocks = append(blocks, func() { l.osppProductBlock(p) })
 	}
 	if r.ClockRolledBack {
-		fmt.Fprintln(f.IO.ErrOut, "volact: warning: the system clock is more than 10 minutes behind the trusted time; grace is computed from the trusted time")
+		fmt.Fprintln(l.io.ErrOut, "volact: warning: the system clock is more than 10 minutes behind the trusted time; grace is computed from the trusted time")
 	}
 	l.osppFrame(blocks)
+	return nil
+}
+
+// slmgrStatusView is dli, dlv or xpr: the products in slmgr text (also
+// their human form), each rendered by product.
+type slmgrStatusView struct {
+	r       *client.Report
+	product func(l *lineWriter, r *client.Report, p client.ProductStatus)
+}
+
+func (v slmgrStatusView) jsonValue() any { return v.r }
+
+func (v slmgrStatusView) human(l *lineWriter) error {
+	if len(v.r.Products) == 0 {
+		l.line("Error: product key not found.")
+		return hresult.New(hresult.KeyNotInstalled, "no product key is installed")
+	}
+	for i, p := range v.r.Products {
+		if i > 0 {
+			l.line("")
+		}
+		v.product(l, v.r, p)
+	}
+	return nil
 }
 
 // newSlmgrViewCmd builds dli, dlv and xpr: slmgr-style views of the status.
@@ -120,57 +126,34 @@ func newSlmgrViewCmd(f *cmdutil.Factory, use, short string, render func(l *lineW
 			if len(a) == 1 {
 				sel = a[0]
 			}
-			r, err := report(f, strings.EqualFold(sel, "all"))
+			c, err := newClient(f)
 			if err != nil {
 				return err
 			}
-			if sel != "" && !strings.EqualFold(sel, "all") {
-				var keep []client.ProductStatus
-				for _, p := range r.Products {
-					if strings.EqualFold(p.SKU, sel) {
-						keep = append(keep, p)
-					}
-				}
-				if keep == nil {
-					return hresult.Newf(hresult.SKUNotFound, "no product %q is installed", sel).
-						WithHint("volact dstatus --all lists the products")
-				}
-				r.Products = keep
+			r, err := c.StatusOf(sel)
+			if err != nil {
+				return err
 			}
-			switch {
-			case f.Opts.JSON:
-				cmdutil.WriteJSON(f.IO.Out, r)
-				return nil
-			case f.Opts.Quiet:
-				return nil
-			}
-			l := newLineWriter(f.IO)
-			if len(r.Products) == 0 {
-				l.line("Error: product key not found.")
-				return hresult.New(hresult.KeyNotInstalled, "no product key is installed")
-			}
-			for i, p := range r.Products {
-				if i > 0 {
-					l.line("")
-				}
-				render(l, r, p)
-			}
-			return nil
+			return emit(f, slmgrStatusView{r, render}, nil)
 		},
 	}
 }
 
+// slmgrRenderers render one product for dli, dlv and xpr.
+var slmgrRenderers = map[string]func(l *lineWriter, r *client.Report, p client.ProductStatus){
+	"dli": func(l *lineWriter, r *client.Report, p client.ProductStatus) { l.slmgrProduct(p, r, false) },
+	"dlv": func(l *lineWriter, r *client.Report, p client.ProductStatus) { l.slmgrProduct(p, r, true) },
+	"xpr": func(l *lineWriter, r *client.Report, p client.ProductStatus) { l.slmgrExpiry(p) },
+}
+
 func newDliCmd(f *cmdutil.Factory) *cobra.Command {
-	return newSlmgrViewCmd(f, "dli", "Show brief license information (slmgr.vbs /dli)",
-		func(l *lineWriter, r *client.Report, p client.ProductStatus) { l.slmgrProduct(p, r, false) })
+	return newSlmgrViewCmd(f, "dli", "Show brief license information (slmgr.vbs /dli)", slmgrRenderers["dli"])
 }
 
 func newDlvCmd(f *cmdutil.Factory) *cobra.Command {
-	return newSlmgrViewCmd(f, "dlv", "Show detailed license information (slmgr.vbs /dlv)",
-		func(l *lineWriter, r *client.Report, p client.ProductStatus) { l.slmgrProduct(p, r, true) })
+	return newSlmgrViewCmd(f, "dlv", "Show detailed license information (slmgr.vbs /dlv)", slmgrRenderers["dlv"])
 }
 
 func newXprCmd(f *cmdutil.Factory) *cobra.Command {
-	return newSlmgrViewCmd(f, "xpr", "Show when activation expires (slmgr.vbs /xpr)",
-		func(l *lineWriter, r *client.Report, p client.ProductStatus) { l.slmgrExpiry(p) })
+	return newSlmgrViewCmd(f, "xpr", "Show when activation expires (slmgr.vbs /xpr)", slmgrRenderers["xpr"])
 }

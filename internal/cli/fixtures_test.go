@@ -64,7 +64,7 @@ func at(d time.Duration) *time.Time { t := fixedNow.Add(d); return &t }
 // own texts, so that the goldens follow the core's spellings.
 func product(sku, name string, ch license.Channel, st license.Status, last5 string) client.ProductStatus {
 	p := client.ProductStatus{
-		SKU: sku, Name: name, Channel: string(ch), Status: st.String(), StatusCode: int(st),
+		SKU: sku, Name: name, Channel: string(ch), Status: st, StatusCode: int(st),
 		PartialKey: last5, StatusToken: st.OsppToken(), StatusText: st.SlmgrText(), RearmRemaining: 5,
 	}
 	if ch != "" {
@@ -74,7 +74,7 @@ func product(sku, name string, ch license.Channel, st license.Status, last5 stri
 }
 
 func withReason(p client.ProductStatus, c hresult.Code) client.ProductStatus {
-	p.Reason, p.ReasonText = c.String(), c.Text()
+	p.Reason, p.ReasonText = hresult.Optional(c), c.Text()
 	return p
 }
 

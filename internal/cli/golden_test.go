@@ -9,33 +9,28 @@ import (
 
 	"github.com/volact/volact/internal/client"
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/license"
 )
 
 // renderStatus renders r as one legacy view: dstatus (ospp) or dli, dlv,
-// xpr (slmgr), as the commands print it.
-func renderStatus(t *testing.T, view string, r *client.Report, crlf bool) []byte {
+// xpr (slmgr), through emit as the commands print it.
+func renderStatus(t *testing.T, name string, r *client.Report, crlf bool) []byte {
 	t.Helper()
 	f, out, _ := testFactory(nil)
 	f.IO.CRLF = crlf
-	if view == "dstatus" {
-		printDstatus(f, r)
-		return out.Bytes()
+	var v view
+	switch name {
+	case "dstatus":
+		f.Opts.Legacy = "ospp"
+		v = dstatusView{r}
+	case "dli", "dlv", "xpr":
+		f.Opts.Legacy = "slmgr"
+		v = slmgrStatusView{r, slmgrRenderers[name]}
+	default:
+		t.Fatalf("unknown view %q", name)
 	}
-	l := newLineWriter(f.IO)
-	for i, p := range r.Products {
-		if i > 0 {
-			l.line("")
-		}
-		switch view {
-		case "dli":
-			l.slmgrProduct(p, r, false)
-		case "dlv":
-			l.slmgrProduct(p, r, true)
-		case "xpr":
-			l.slmgrExpiry(p)
-		default:
-			t.Fatalf("unknown view %q", view)
-		}
+	if err := emit(f, v, nil); err != nil {
+		t.Fatalf("%s: %v", name, err)
 	}
 	return out.Bytes()
 }
@@ -154,9 +149,9 @@ func checkSlmgrText(t *testing.T, view string, out []byte) {
 // failure. A failure never prints success-looking text and returns the
 // error for the exit status.
 func TestLegacyActGolden(t *testing.T) {
-	ok := []client.Result{{SKU: "suite-pro", Name: "volact Suite Pro", Status: "licensed", Code: hresult.OK.String(), Message: "product activated successfully", CurrentCount: -1}}
+	ok := []client.Result{{SKU: "suite-pro", Name: "volact Suite Pro", Status: license.Licensed, Code: hresult.OK, Message: "product activated successfully", CurrentCount: -1}}
 	fail := hresult.New(hresult.NoHost, "no KMS host is configured or published in DNS")
-	bad := []client.Result{{SKU: "workstation-ent", Name: "volact Workstation Enterprise", Status: "oob_grace", Code: fail.Code.String(), Message: fail.Error(), CurrentCount: -1}}
+	bad := []client.Result{{SKU: "workstation-ent", Name: "volact Workstation Enterprise", Status: license.OOBGrace, Code: fail.Code, Message: fail.Error(), CurrentCount: -1}}
 	for _, style := range []string{"ospp", "slmgr"} {
 		for _, c := range []struct {
 			name string
@@ -166,9 +161,13 @@ func TestLegacyActGolden(t *testing.T) {
 			t.Run(style+"_"+c.name, func(t *testing.T) {
 				f, out, _ := testFactory(nil)
 				f.Opts.Legacy = style
-				err := printActResults(f, c.res, c.err)
+				var v view
+				if c.res != nil {
+					v = actView(c.res)
+				}
+				err := emit(f, v, c.err)
 				if !errors.Is(err, c.err) {
-					t.Fatalf("printActResults returned %v, want %v", err, c.err)
+					t.Fatalf("emit returned %v, want %v", err, c.err)
 				}
 				checkGolden(t, "act_"+style+"_"+c.name, out.Bytes())
 				if c.err != nil && regexp.MustCompile(`(?i)success`).Match(out.Bytes()) {
@@ -185,7 +184,7 @@ func TestLegacyInstalledGolden(t *testing.T) {
 	for _, style := range []string{"ospp", "slmgr"} {
 		f, out, _ := testFactory(nil)
 		f.Opts.Legacy = style
-		if err := printInstalled(f, in, "<Product key installation successful>", "Installed product key VVTHF successfully."); err != nil {
+		if err := emit(f, keyView{in, "<Product key installation successful>", "Installed product key VVTHF successfully."}, nil); err != nil {
 			t.Fatal(err)
 		}
 		checkGolden(t, "inpkey_"+style, out.Bytes())

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -23,23 +21,21 @@ const (
 	slmgrTimeForm  = "1/2/2006 3:04:05 PM"
 )
 
-// lineWriter writes lines with the platform's line end.
+// lineWriter is what a view renders to: lines on stdout with the
+// platform's line end, and the streams themselves for tables, colour and
+// notes on stderr.
 type lineWriter struct {
-	w   io.Writer
-	eol string
+	io *cmdutil.IOStreams
 }
 
-func newLineWriter(io *cmdutil.IOStreams) *lineWriter {
-	eol := "\n"
-	if io.CRLF {
-		eol = "\r\n"
-	}
-	return &lineWriter{w: io.Out, eol: eol}
-}
+func newLineWriter(io *cmdutil.IOStreams) *lineWriter { return &lineWriter{io: io} }
 
-func (l *lineWriter) line(format string, args ...any) {
-	fmt.Fprintf(l.w, format, args...)
-	io.WriteString(l.w, l.eol)
+// line prints one formatted line on stdout.
+func (l *lineWriter) line(format string, args ...any) { l.io.Linef(format, args...) }
+
+// table prints rows under header (cmdutil.PrintTable).
+func (l *lineWriter) table(header []string, rows [][]string) error {
+	return cmdutil.PrintTable(l.io, header, rows)
 }
 
 // osppFrame prints the ---Processing--- frame around blocks separated by the
@@ -73,7 +69,7 @@ func (l *lineWriter) osppProductBlock(p client.ProductStatus) {
 		l.line("LICENSE DESCRIPTION: %s", p.Name)
 	}
 	l.line("LICENSE STATUS:  ---%s--- ", p.StatusToken)
-	if p.Reason != "" {
+	if p.Reason.Set() {
 		l.line("ERROR CODE: %s", p.Reason)
 		l.line("ERROR DESCRIPTION: %s", p.ReasonText)
 	}
@@ -138,7 +134,7 @@ func (l *lineWriter) slmgrProduct(p client.ProductStatus, r *client.Report, verb
 	case p.GraceRemaining > 0:
 		l.line("Time remaining: %d minute(s) (%d day(s))", license.Minutes(p.GraceRemaining), license.CeilDays(p.GraceRemaining))
 	}
-	if p.Status == "notification" {
+	if p.Status == license.Notification {
 		l.line("Notification Reason: %s (grace time expired).", hresult.GraceExpired)
 		if p.ReducedFunctionality {
 			l.line("Reduced functionality: the grace period of this retail product has expired.")
@@ -179,11 +175,11 @@ func (l *lineWriter) slmgrExpiry(p client.ProductStatus) {
 		l.line("    The machine is permanently activated.")
 	case p.ActivationExpiresAt != nil:
 		l.line("    Volume activation will expire %s", at(p.ActivationExpiresAt))
-	case p.Status == "oob_grace" && p.GraceExpiresAt != nil:
+	case p.Status == license.OOBGrace && p.GraceExpiresAt != nil:
 		l.line("    Initial grace period ends %s", at(p.GraceExpiresAt))
-	case p.Status == "oot_grace" && p.GraceExpiresAt != nil:
+	case p.Status == license.OOTGrace && p.GraceExpiresAt != nil:
 		l.line("    Additional grace period ends %s", at(p.GraceExpiresAt))
-	case p.Status == "notification":
+	case p.Status == license.Notification:
 		l.line("    %s is in Notification mode", p.Name)
 	default:
 		l.line("    The machine is not activated.")

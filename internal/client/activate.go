@@ -20,16 +20,16 @@ type ActOptions struct {
 
 // Result is the outcome of activating one product (act --json).
 type Result struct {
-	SKU          string    `json:"sku"`
-	Name         string    `json:"name"`
-	Status       string    `json:"status"` // license status after the attempt
-	Code         string    `json:"code"`   // 0x00000000 on success
-	Message      string    `json:"message"`
-	CurrentCount int       `json:"current_count"` // KMS count; -1 unknown
-	Skipped      bool      `json:"skipped,omitempty"`
-	Host         string    `json:"host,omitempty"`
-	Attempts     []Attempt `json:"attempts,omitempty"` // KMS hosts tried, in order
-	NextAttempt  string    `json:"next_attempt_at,omitempty"`
+	SKU          string         `json:"sku"`
+	Name         string         `json:"name"`
+	Status       license.Status `json:"status"` // license status after the attempt
+	Code         hresult.Code   `json:"code"`   // 0x00000000 on success
+	Message      string         `json:"message"`
+	CurrentCount int            `json:"current_count"` // KMS count; -1 unknown
+	Skipped      bool           `json:"skipped,omitempty"`
+	Host         string         `json:"host,omitempty"`
+	Attempts     []Attempt      `json:"attempts,omitempty"` // KMS hosts tried, in order
+	NextAttempt  string         `json:"next_attempt_at,omitempty"`
 }
 
 // unreachableBefore reports whether the last attempt found no host or
@@ -102,14 +102,14 @@ func (c *Client) Activate(ctx context.Context, o ActOptions) ([]Result, error) {
 		if o.IfDue {
 			if due, at := license.NextAttempt(j.p.Product, now); !due && !unreachableBefore(j.p.Product) {
 				results[i].Skipped = true
-				results[i].Code = hresult.OK.String()
+				results[i].Code = hresult.OK
 				if at.IsZero() { // a permanent (MAK, retail) activation
 					results[i].Message = "not due: activated permanently"
 				} else {
 					results[i].Message = "not due: next attempt " + at.UTC().Format(time.RFC3339)
 					results[i].NextAttempt = at.UTC().Format(time.RFC3339)
 				}
-				results[i].Status = c.evaluate(j.p, j.prod, now).Status.String()
+				results[i].Status = c.evaluate(j.p, j.prod, now).Status
 				continue
 			}
 		}
@@ -159,7 +159,7 @@ func (c *Client) applyOutcomes(skus []string, outs []*outcome, results []Result,
 				if r.CurrentCount >= 0 {
 					p.CurrentCount = r.CurrentCount
 				}
-				r.Code, r.Message = e.Code.String(), e.Error()
+				r.Code, r.Message = e.Code, e.Error()
 				st.record(now, sku, "act", e.Code, e.Error(), o.host)
 			} else {
 				p.Product = license.ApplyGrant(p.Product, grantOf(o.grant), o.intervals, now)
@@ -173,12 +173,12 @@ func (c *Client) applyOutcomes(skus []string, outs []*outcome, results []Result,
 						st.Settings.CachedHost = o.host
 					}
 				}
-				r.Code, r.Message = hresult.OK.String(), "product activated successfully"
+				r.Code, r.Message = hresult.OK, "product activated successfully"
 				st.record(now, sku, "act", hresult.OK, fmt.Sprintf("activated (%s)", o.grant.Kind), o.host)
 			}
 			prod, _ := cat.Product(sku)
 			e := c.evaluate(*p, prod, now)
-			r.Status = e.Status.String()
+			r.Status = e.Status
 			if !e.NextAttemptAt.IsZero() {
 				r.NextAttempt = e.NextAttemptAt.UTC().Format(time.RFC3339)
 			}

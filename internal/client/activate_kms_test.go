@@ -17,6 +17,7 @@ import (
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/kms"
 	"github.com/volact/volact/internal/kms/kmstest"
+	"github.com/volact/volact/internal/license"
 	"github.com/volact/volact/internal/productkey"
 )
 
@@ -98,12 +99,12 @@ func TestKMSThresholdFailoverAndCache(t *testing.T) {
 			if e.Code != hresult.CountTooLow || e.Exit != hresult.ExitRefused || e.CurrentCount != i || res[0].CurrentCount != i {
 				t.Fatalf("client %d: %v (count %d), want 0xC004F038 count %d", i, err, e.CurrentCount, i)
 			}
-			if len(res[0].Attempts) != 1 || res[0].Attempts[0].Result != fmt.Sprintf("count %d of 5 needed", i) || res[0].Status != "oob_grace" {
+			if len(res[0].Attempts) != 1 || res[0].Attempts[0].Result != fmt.Sprintf("count %d of 5 needed", i) || res[0].Status != license.OOBGrace {
 				t.Fatalf("client %d attempts %+v status %s", i, res[0].Attempts, res[0].Status)
 			}
 			continue
 		}
-		if err != nil || res[0].Status != "licensed" || res[0].CurrentCount != 5 {
+		if err != nil || res[0].Status != license.Licensed || res[0].CurrentCount != 5 {
 			t.Fatalf("5th client: %v %+v", err, res)
 		}
 	}
@@ -187,7 +188,7 @@ func TestKMSDiscoveryFailures(t *testing.T) {
 		t.Fatalf("host of another authority: %v", err)
 	}
 	st, _ := c.Status(false)
-	if st.Products[0].Status != "oob_grace" {
+	if st.Products[0].Status != license.OOBGrace {
 		t.Fatalf("after refusals the product is %s", st.Products[0].Status)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/volact/volact/internal/client"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/ledger"
+	"github.com/volact/volact/internal/license"
 	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/productkey"
 	"github.com/volact/volact/internal/protocol"
@@ -112,7 +113,7 @@ func TestActivateMAK(t *testing.T) {
 	key := s.mint(t, productkey.MAK, "suite-pro", 1)
 	c := machine(t, s, filepath.Join(t.TempDir(), "m1"), s.url+"/", "hw-1", key)
 	res, err := c.Activate(context.Background(), client.ActOptions{})
-	if err != nil || len(res) != 1 || res[0].Code != hresult.OK.String() || res[0].Status != "licensed" {
+	if err != nil || len(res) != 1 || res[0].Code != hresult.OK || res[0].Status != license.Licensed {
 		t.Fatalf("Activate: %+v %v", res, err)
 	}
 	if p := status(t, c, "suite-pro"); !p.Permanent || p.ActivationExpiresAt != nil {
@@ -128,7 +129,7 @@ func TestActivateMAK(t *testing.T) {
 	if n := s.used(t, key); n != 1 {
 		t.Errorf("%d activations used, want 1", n)
 	}
-	if p := status(t, other, "suite-pro"); p.Status != "oob_grace" || p.Reason != "0xC004C020" {
+	if p := status(t, other, "suite-pro"); p.Status != license.OOBGrace || p.Reason.Code() != hresult.KeyExhausted {
 		t.Errorf("refused machine: %+v", p)
 	}
 
@@ -191,13 +192,13 @@ func TestActivateMAKChecksAnswer(t *testing.T) {
 			_, err := c.Activate(context.Background(), client.ActOptions{})
 			p := status(t, c, "suite-pro")
 			if tc.code == hresult.OK {
-				if err != nil || p.Status != "licensed" {
+				if err != nil || p.Status != license.Licensed {
 					t.Fatalf("honest answer: %v, status %s", err, p.Status)
 				}
 				return
 			}
 			wantCode(t, err, tc.code, hresult.ExitInvalid)
-			if p.Status != "oob_grace" {
+			if p.Status != license.OOBGrace {
 				t.Errorf("a refused answer left the product %s", p.Status)
 			}
 		})
@@ -229,7 +230,7 @@ func TestProxyActivation(t *testing.T) {
 	} {
 		_, err := m.ApplyConfirmation(conf)
 		wantCode(t, err, hresult.WrongMachine, hresult.ExitInvalid)
-		if r, _ := m.Status(false); r.Products[0].Status != "oob_grace" {
+		if r, _ := m.Status(false); r.Products[0].Status != license.OOBGrace {
 			t.Errorf("%s: refused confirmation changed the status to %s", name, r.Products[0].Status)
 		}
 	}
@@ -244,7 +245,7 @@ func TestProxyActivation(t *testing.T) {
 	wantCode(t, err, hresult.BadSignature, hresult.ExitInvalid)
 
 	r, err := c.ApplyConfirmation(" \n" + conf[:40] + "\n" + conf[40:] + "\n") // pasted with line breaks
-	if err != nil || r.Status != "licensed" || r.SKU != "server-std" {
+	if err != nil || r.Status != license.Licensed || r.SKU != "server-std" {
 		t.Fatalf("ApplyConfirmation: %+v %v", r, err)
 	}
 	// Reimage: a fresh store on the same hardware, the key reinstalled.
@@ -252,7 +253,7 @@ func TestProxyActivation(t *testing.T) {
 		t.Fatal(err)
 	}
 	c = machine(t, s, store, "", "offline-1", key)
-	if r, err := c.ApplyConfirmation(conf); err != nil || r.Status != "licensed" {
+	if r, err := c.ApplyConfirmation(conf); err != nil || r.Status != license.Licensed {
 		t.Fatalf("after reimage: %+v %v", r, err)
 	}
 	if n := s.used(t, key); n != 1 {

@@ -187,7 +187,7 @@ func TestForgedGrantRefusedOnReceipt(t *testing.T) {
 			_, err := c.Activate(context.Background(), client.ActOptions{})
 			p := status(t, c, tc.sku)
 			if tc.honest {
-				if err != nil || p.Status != "licensed" {
+				if err != nil || p.Status != license.Licensed {
 					t.Fatalf("honest grant: %v, status %s", err, p.Status)
 				}
 				return
@@ -199,7 +199,7 @@ func TestForgedGrantRefusedOnReceipt(t *testing.T) {
 			if e := hresult.From(err); e.Exit != hresult.ExitInvalid {
 				t.Fatalf("Activate: %v (exit %d), want a refusal with exit 3", err, e.Exit)
 			}
-			if p.Status != "oob_grace" || p.Permanent || p.ActivationExpiresAt != nil {
+			if p.Status != license.OOBGrace || p.Permanent || p.ActivationExpiresAt != nil {
 				t.Errorf("a refused grant left %+v", p)
 			}
 		})
@@ -231,7 +231,7 @@ func TestForgedGrantRefusedInStore(t *testing.T) {
 				if err != nil {
 					t.Fatalf("honest grant in the store: %v", err)
 				}
-				if p := status(t, c, tc.sku); p.Status != "licensed" {
+				if p := status(t, c, tc.sku); p.Status != license.Licensed {
 					t.Fatalf("honest grant in the store: status %s", p.Status)
 				}
 				return
@@ -299,7 +299,7 @@ func TestProxyConfirmationFromAheadService(t *testing.T) {
 	if _, err := c.ApplyConfirmation(conf); err != nil {
 		t.Fatal(err)
 	}
-	if p := status(t, c, "suite-pro"); p.Status != "licensed" || !p.Permanent {
+	if p := status(t, c, "suite-pro"); p.Status != license.Licensed || !p.Permanent {
 		t.Fatalf("after the confirmation: %+v", p)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/volact/volact/internal/client"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/kms/kmstest"
+	"github.com/volact/volact/internal/license"
 	"github.com/volact/volact/internal/machineid"
 	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/productkey"
@@ -91,28 +92,28 @@ func TestHardwareTolerance(t *testing.T) {
 	cases := []struct {
 		name             string
 		id               *machineid.Identity
-		status           string
+		status           license.Status
 		matched, changed []string
 		missing          int
 	}{
-		{"same machine", original.identity(t), "licensed", all, nil, 0},
-		{"one NIC replaced", nicSwapped.identity(t), "licensed", all, nil, 0},
-		{"every NIC replaced", allNICs.identity(t), "licensed", all[:3], all[3:], 0},
-		{"board replaced: half match", board.identity(t), "licensed", []string{"machine-id", "macs"}, all[1:3], 0},
-		{"cloned VM", clone.identity(t), "oot_grace", all[:1], all[1:], 0},
-		{"container override", &ctr, "oot_grace", nil, nil, 4},
+		{"same machine", original.identity(t), license.Licensed, all, nil, 0},
+		{"one NIC replaced", nicSwapped.identity(t), license.Licensed, all, nil, 0},
+		{"every NIC replaced", allNICs.identity(t), license.Licensed, all[:3], all[3:], 0},
+		{"board replaced: half match", board.identity(t), license.Licensed, []string{"machine-id", "macs"}, all[1:3], 0},
+		{"cloned VM", clone.identity(t), license.OOTGrace, all[:1], all[1:], 0},
+		{"container override", &ctr, license.OOTGrace, nil, nil, 4},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := onHardware(s, dir, tc.id)
 			p := status(t, m, "suite-pro")
 			h := p.Hardware
-			if p.Status != tc.status || h == nil || h.OK != (tc.status == "licensed") ||
+			if p.Status != tc.status || h == nil || h.OK != (tc.status == license.Licensed) ||
 				!slices.Equal(h.Matched, append([]string{}, tc.matched...)) ||
 				!slices.Equal(h.Changed, append([]string{}, tc.changed...)) || len(h.Missing) != tc.missing {
 				t.Fatalf("status %s, hardware %+v", p.Status, h)
 			}
-			if tc.status == "oot_grace" && (p.GraceRemainingMinutes != 30*24*60 || p.Permanent) {
+			if tc.status == license.OOTGrace && (p.GraceRemainingMinutes != 30*24*60 || p.Permanent) {
 				t.Errorf("out of tolerance: %+v", p)
 			}
 		})
@@ -181,13 +182,13 @@ func TestHardwareProxy(t *testing.T) {
 	}
 	_, err = onHardware(s, dir, nicSwapped.identity(t)).ApplyConfirmation(conf)
 	wantCode(t, err, hresult.WrongMachine, hresult.ExitInvalid)
-	if r, err := c.ApplyConfirmation(conf); err != nil || r.Status != "licensed" {
+	if r, err := c.ApplyConfirmation(conf); err != nil || r.Status != license.Licensed {
 		t.Fatalf("ApplyConfirmation: %+v %v", r, err)
 	}
-	if p := status(t, onHardware(s, dir, nicSwapped.identity(t)), "server-std"); p.Status != "licensed" || !p.Hardware.OK {
+	if p := status(t, onHardware(s, dir, nicSwapped.identity(t)), "server-std"); p.Status != license.Licensed || !p.Hardware.OK {
 		t.Fatalf("after a NIC swap: %+v", p)
 	}
-	if p := status(t, onHardware(s, dir, clone.identity(t)), "server-std"); p.Status != "oot_grace" {
+	if p := status(t, onHardware(s, dir, clone.identity(t)), "server-std"); p.Status != license.OOTGrace {
 		t.Fatalf("on the clone: %s", p.Status)
 	}
 }
@@ -214,10 +215,10 @@ func TestHardwareKMS(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Configure(pin)
-	if res, err := c.Activate(context.Background(), client.ActOptions{}); err != nil || res[0].Status != "licensed" {
+	if res, err := c.Activate(context.Background(), client.ActOptions{}); err != nil || res[0].Status != license.Licensed {
 		t.Fatalf("KMS activation: %+v %v", res, err)
 	}
-	for h, want := range map[*hw]string{&nicSwapped: "licensed", &board: "licensed", &clone: "oot_grace"} {
+	for h, want := range map[*hw]license.Status{&nicSwapped: license.Licensed, &board: license.Licensed, &clone: license.OOTGrace} {
 		r, err := on(h.identity(t)).Status(false)
 		if err != nil || r.Products[0].Status != want {
 			t.Errorf("%v: %+v %v, want %s", h.nics, r, err, want)
@@ -248,7 +249,7 @@ func TestHardwareLegacyGrant(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := status(t, onHardware(s, dir, clone.identity(t)), "suite-pro")
-	if p.Status != "licensed" || !slices.Equal(p.Hardware.Matched, []string{"hardware-id"}) {
+	if p.Status != license.Licensed || !slices.Equal(p.Hardware.Matched, []string{"hardware-id"}) {
 		t.Fatalf("legacy grant: %s %+v", p.Status, p.Hardware)
 	}
 	c := onHardware(s, dir, id)
@@ -258,7 +259,7 @@ func TestHardwareLegacyGrant(t *testing.T) {
 	if n := s.used(t, key); n != 1 {
 		t.Errorf("reactivation spent: %d used", n)
 	}
-	if p := status(t, onHardware(s, dir, clone.identity(t)), "suite-pro"); p.Status != "oot_grace" || len(p.Hardware.Changed) != 3 {
+	if p := status(t, onHardware(s, dir, clone.identity(t)), "suite-pro"); p.Status != license.OOTGrace || len(p.Hardware.Changed) != 3 {
 		t.Fatalf("after reactivation the clone is %s %+v", p.Status, p.Hardware)
 	}
 }

@@ -113,7 +113,7 @@ func (c *Client) ApplyConfirmation(text string) (Result, error) {
 		st.record(now, p.SKU, "actcid", hresult.OK, fmt.Sprintf("applied confirmation (%s)", g.Kind), "")
 		prod, _ := cat.Product(p.SKU)
 		e := c.evaluate(*p, prod, now)
-		res = Result{SKU: p.SKU, Name: p.Name, Status: e.Status.String(), Code: hresult.OK.String(),
+		res = Result{SKU: p.SKU, Name: p.Name, Status: e.Status, Code: hresult.OK,
 			Message: "product activated successfully", CurrentCount: -1}
 		return nil
 	})

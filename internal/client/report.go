@@ -51,7 +51,7 @@ func (c *Client) productStatus(p Installed, prod catalog.Product, set Settings, 
 	ps := ProductStatus{
 		Hardware: hw,
 		SKU:      prod.SKU, Name: prod.Name, Channel: string(p.Channel),
-		Status: e.Status.String(), StatusCode: int(e.Status),
+		Status: e.Status, StatusCode: int(e.Status),
 		PartialKey:            p.PartialKey,
 		GraceRemainingMinutes: license.Minutes(e.GraceRemaining),
 		GraceExpiresAt:        timePtr(e.GraceExpiresAt),
@@ -71,8 +71,8 @@ func (c *Client) productStatus(p Installed, prod catalog.Product, set Settings, 
 		ps.ChannelDescription = p.Channel.Description()
 	}
 	if e.Reason != 0 {
-		code := hresult.Code(e.Reason)
-		ps.Reason, ps.ReasonText = code.String(), code.Text()
+		ps.Reason = hresult.Optional(e.Reason)
+		ps.ReasonText = ps.Reason.Code().Text()
 	}
 	if p.Channel == license.KMSClient {
 		iv := p.EffectiveIntervals()

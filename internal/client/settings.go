@@ -117,3 +117,55 @@ func (c *Client) CMIDs() (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// PinHost pins the KMS host arg (HOST, HOST:PORT, [IPv6]:PORT): sethst,
+// slmgr /skms. A port given replaces the pinned one.
+func (s *Settings) PinHost(arg string) error {
+	h, p, err := ParseHostPort(arg)
+	if err != nil {
+		return err
+	}
+	s.KMSHost = h
+	if p != 0 {
+		s.KMSPort = p
+	}
+	return nil
+}
+
+// SetPort pins the KMS port arg: setprt.
+func (s *Settings) SetPort(arg string) error {
+	p, err := ParsePort(arg)
+	if err != nil {
+		return err
+	}
+	s.KMSPort = p
+	return nil
+}
+
+// ClearHost removes the pinned host and port: remhst, slmgr /ckms.
+func (s *Settings) ClearHost() { s.KMSHost, s.KMSPort = "", 0 }
+
+// SetHostCaching turns host caching on or off (arg TRUE or FALSE, as
+// /cachst:TRUE); turning it off forgets the cached host.
+func (s *Settings) SetHostCaching(arg string) error {
+	on, err := ParseBool(arg)
+	if err != nil {
+		return err
+	}
+	s.HostCachingDisabled = !on
+	if !on {
+		s.CachedHost = ""
+	}
+	return nil
+}
+
+// SetDomain sets the DNS domain whose _vlmcs._tcp records name the KMS
+// hosts: setdomain, slmgr /skms-domain. A trailing dot is dropped.
+func (s *Settings) SetDomain(arg string) error {
+	d := strings.TrimSuffix(strings.TrimSpace(arg), ".")
+	if d == "" || strings.ContainsAny(d, " /\\:@") {
+		return invalidArg(strconv.Quote(arg) + " is not a DNS domain name")
+	}
+	s.Domain = d
+	return nil
+}

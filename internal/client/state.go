@@ -69,16 +69,16 @@ func (s Settings) Port() int {
 
 // HistoryEntry is one activation attempt or key change of this machine.
 type HistoryEntry struct {
-	Time    time.Time `json:"time"`
-	SKU     string    `json:"sku"`
-	Action  string    `json:"action"` // inpkey, unpkey, act, rearm, actcid
-	Code    string    `json:"code"`   // 0x00000000 on success
-	Message string    `json:"message"`
-	Host    string    `json:"host,omitempty"`
+	Time    time.Time    `json:"time"`
+	SKU     string       `json:"sku"`
+	Action  string       `json:"action"` // inpkey, unpkey, act, rearm, actcid
+	Code    hresult.Code `json:"code"`   // 0x00000000 on success
+	Message string       `json:"message"`
+	Host    string       `json:"host,omitempty"`
 }
 
 func (s *State) record(now time.Time, sku, action string, code hresult.Code, msg, host string) {
-	s.History = append(s.History, HistoryEntry{Time: now.UTC(), SKU: sku, Action: action, Code: code.String(), Message: msg, Host: host})
+	s.History = append(s.History, HistoryEntry{Time: now.UTC(), SKU: sku, Action: action, Code: code, Message: msg, Host: host})
 	if n := len(s.History); n > maxHistory {
 		s.History = append([]HistoryEntry(nil), s.History[n-maxHistory:]...)
 	}

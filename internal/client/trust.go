@@ -8,6 +8,7 @@ import (
 	"github.com/volact/volact/internal/atomicfile"
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/license"
 )
 
 // CatalogInfo names the catalog a report was made under (dstatus --json
@@ -116,8 +117,8 @@ func (r *Report) CheckLicensedUnder(root string, skus ...string) error {
 		switch {
 		case !ok:
 			bad = append(bad, sku+" has no product key installed")
-		case p.Status != "licensed":
-			bad = append(bad, p.SKU+" is "+p.Status)
+		case p.Status != license.Licensed:
+			bad = append(bad, p.SKU+" is "+p.Status.String())
 		}
 	}
 	if len(bad) == 0 {

@@ -1,6 +1,11 @@
 package client
 
-import "time"
+import (
+	"time"
+
+	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/license"
+)
 
 // Report is what dstatus, dli, dlv and xpr show: every product's status.
 type Report struct {
@@ -17,21 +22,21 @@ type Report struct {
 
 // ProductStatus is one product's status (design §8, dstatus --json).
 type ProductStatus struct {
-	SKU                   string     `json:"sku"`
-	Name                  string     `json:"name"`
-	Channel               string     `json:"channel"` // retail, mak, kms_client; "" without key
-	Status                string     `json:"status"`  // unlicensed, licensed, oob_grace, oot_grace, notification
-	StatusCode            int        `json:"status_code"`
-	Reason                string     `json:"reason"`      // 0x... or ""
-	ReasonText            string     `json:"reason_text"` // text of Reason
-	PartialKey            string     `json:"partial_key"`
-	GraceRemainingMinutes int        `json:"grace_remaining_minutes"`
-	GraceExpiresAt        *time.Time `json:"grace_expires_at"`
-	ActivationExpiresAt   *time.Time `json:"activation_expires_at"`
-	Permanent             bool       `json:"permanent"`
-	ReducedFunctionality  bool       `json:"reduced_functionality"`
-	RearmRemaining        int        `json:"rearm_remaining"`
-	KMS                   *KMSStatus `json:"kms"`
+	SKU                   string           `json:"sku"`
+	Name                  string           `json:"name"`
+	Channel               string           `json:"channel"` // retail, mak, kms_client; "" without key
+	Status                license.Status   `json:"status"`  // by name: unlicensed, licensed, oob_grace, oot_grace, notification
+	StatusCode            int              `json:"status_code"`
+	Reason                hresult.Optional `json:"reason"`      // 0x... or ""
+	ReasonText            string           `json:"reason_text"` // text of Reason
+	PartialKey            string           `json:"partial_key"`
+	GraceRemainingMinutes int              `json:"grace_remaining_minutes"`
+	GraceExpiresAt        *time.Time       `json:"grace_expires_at"`
+	ActivationExpiresAt   *time.Time       `json:"activation_expires_at"`
+	Permanent             bool             `json:"permanent"`
+	ReducedFunctionality  bool             `json:"reduced_functionality"`
+	RearmRemaining        int              `json:"rearm_remaining"`
+	KMS                   *KMSStatus       `json:"kms"`
 	// Hardware is how this machine matches the hardware recorded with the
 	// grant; null without a grant.
 	Hardware *HardwareStatus `json:"hardware"`

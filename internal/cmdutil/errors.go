@@ -74,15 +74,19 @@ func WantsJSON(f *Factory, args []string) bool {
 	return err == nil && b
 }
 
-// errorJSON is the --json shape of a failure (design §8).
-type errorJSON struct {
-	Error struct {
-		Code         string `json:"code"`
-		Message      string `json:"message"`
-		Hint         string `json:"hint,omitempty"`
-		Exit         int    `json:"exit"`
-		CurrentCount *int   `json:"current_count,omitempty"`
-	} `json:"error"`
+// ErrorJSON is the --json shape of a failure (design §8), the value of the
+// "error" member of an error document.
+type ErrorJSON struct {
+	Code         string `json:"code"`
+	Message      string `json:"message"`
+	Hint         string `json:"hint,omitempty"`
+	Exit         int    `json:"exit"`
+	CurrentCount *int   `json:"current_count,omitempty"`
+}
+
+// errorDoc is the document printed for a failure: {"error":{...}}.
+type errorDoc struct {
+	Error ErrorJSON `json:"error"`
 }
 
 // PrintError prints err once (JSON on stdout with --json, else one line on
@@ -118,11 +122,16 @@ func PrintError(f *Factory, err error) int {
 // ErrorObject is the JSON object of a failure: code, message, hint, exit
 // and, for a count too low, the host's current count.
 func ErrorObject(e *hresult.Error) any {
-	var j errorJSON
-	j.Error.Code, j.Error.Message, j.Error.Hint, j.Error.Exit = e.Code.String(), e.Error(), e.Hint, e.Exit
+	return errorDoc{Error: ErrorBody(e)}
+}
+
+// ErrorBody is the "error" member of ErrorObject, for a document that
+// carries an error next to partial results (act --json).
+func ErrorBody(e *hresult.Error) ErrorJSON {
+	j := ErrorJSON{Code: e.Code.String(), Message: e.Error(), Hint: e.Hint, Exit: e.Exit}
 	if e.CurrentCount >= 0 {
 		n := e.CurrentCount
-		j.Error.CurrentCount = &n
+		j.CurrentCount = &n
 	}
 	return j
 }

@@ -15,16 +15,26 @@ import (
 // EmitText prints one line of proxy text after label (unless quiet or
 // --json) and writes the text to file too when one is given.
 func EmitText(f *Factory, label, text, file string, perm os.FileMode, what string) error {
-	if file != "" {
-		if err := atomicfile.WriteFile(file, []byte(text+"\n"), perm); err != nil {
-			return hresult.Wrap(hresult.InvalidArg, err, "cannot write the "+what).WithExit(hresult.ExitInvalid)
-		}
+	if err := WriteTextFile(file, text, perm, what); err != nil {
+		return err
 	}
 	switch {
 	case f.Opts.JSON:
 		WriteJSON(f.IO.Out, map[string]string{strings.ReplaceAll(what, " ", "_"): text})
 	case !f.Opts.Quiet:
 		f.IO.Linef("%s%s", label, text)
+	}
+	return nil
+}
+
+// WriteTextFile writes one line of proxy text to file (atomically, with
+// perm); an empty file name writes nothing. A failure is exit 3.
+func WriteTextFile(file, text string, perm os.FileMode, what string) error {
+	if file == "" {
+		return nil
+	}
+	if err := atomicfile.WriteFile(file, []byte(text+"\n"), perm); err != nil {
+		return hresult.Wrap(hresult.InvalidArg, err, "cannot write the "+what).WithExit(hresult.ExitInvalid)
 	}
 	return nil
 }
