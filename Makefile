@@ -56,7 +56,7 @@ cross: ## Build volact and volactd for every GOOS/GOARCH into bin/
 PKGOUT ?= dist
 PKGARCHS ?= $(sort amd64 $(shell [ "$$($(GO) env GOOS)" = linux ] && $(GO) env GOARCH))
 
-package: build ## .deb and .rpm of volact and volactd into $(PKGOUT)/ (nfpm; no Docker, no goreleaser)
+package: build ## .deb and .rpm of volact and volactd into dist/ (PKGOUT=), with nfpm; no Docker or goreleaser
 	@set -e; for arch in $(PKGARCHS); do \
 	  for b in volact volactd; do \
 	    CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath $(VCSFLAG) -ldflags "$(LDFLAGS)" -o $(PKGOUT)/linux-$$arch/$$b ./cmd/$$b; \

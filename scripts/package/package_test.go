@@ -109,7 +109,8 @@ func TestPackagesInstall(t *testing.T) {
 	// The real make target, with every output redirected into tmp; only
 	// this machine's architecture, so that the installed binaries run.
 	start := time.Now()
-	command(t, nil, "make", "-C", repo, "--no-print-directory", "package",
+	// MAKEFLAGS cleared: `make test` may be the caller, with its own flags.
+	command(t, []string{"MAKEFLAGS=", "MFLAGS="}, "make", "-C", repo, "--no-print-directory", "package",
 		"VERSION="+testVersion, "PKGOUT="+dist, "PKGARCHS="+runtime.GOARCH,
 		"BIN="+filepath.Join(tmp, "bin", "volact"), "BIND="+filepath.Join(tmp, "bin", "volactd"))
 	t.Logf("make package: %s", time.Since(start).Round(time.Millisecond))
