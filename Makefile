@@ -57,7 +57,9 @@ PKGOUT ?= dist
 PKGARCHS ?= $(sort amd64 $(shell [ "$$($(GO) env GOOS)" = linux ] && $(GO) env GOARCH))
 
 package: build ## .deb and .rpm of volact and volactd into dist/ (PKGOUT=), with nfpm; no Docker or goreleaser
-	@set -e; for arch in $(PKGARCHS); do \
+	@set -e; host=$$($(GO) env GOOS)/$$($(GO) env GOARCH); for arch in $(PKGARCHS); do \
+	  mkdir -p $(PKGOUT)/linux-$$arch; \
+	  if [ $$host = linux/$$arch ]; then cp $(BIN) $(BIND) $(PKGOUT)/linux-$$arch/; continue; fi; \
 	  for b in volact volactd; do \
 	    CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath $(VCSFLAG) -ldflags "$(LDFLAGS)" -o $(PKGOUT)/linux-$$arch/$$b ./cmd/$$b; \
 	  done; \
