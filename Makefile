@@ -54,6 +54,21 @@ cross: ## Build volact and volactd for every GOOS/GOARCH into bin/
 	  done; \
 	done
 
+# make package: linux/amd64, and this machine's architecture when it is
+# another Linux one. PKGOUT is where the packages go.
+PKGOUT ?= dist
+PKGARCHS ?= $(sort amd64 $(shell [ "$$($(GO) env GOOS)" = linux ] && $(GO) env GOARCH))
+
+package: build ## .deb and .rpm of volact and volactd into dist/ (PKGOUT=), with nfpm; no Docker or goreleaser
+	@set -e; host=$$($(GO) env GOOS)/$$($(GO) env GOARCH); for arch in $(PKGARCHS); do \
+	  mkdir -p $(PKGOUT)/linux-$$arch; \
+	  if [ $$host = linux/$$arch ]; then cp $(BIN) $(BIND) $(PKGOUT)/linux-$$arch/; continue; fi; \
+	  for b in volact volactd; do \
+	    CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath $(VCSFLAG) -ldflags "$(LDFLAGS)" -o $(PKGOUT)/linux-$$arch/$$b ./cmd/$$b; \
+	  done; \
+	done
+	VERSION=$(VERSION) bash scripts/package/package.sh $(PKGOUT) $(BIN) $(BIND) $(PKGARCHS)
+
 fuzz: ## Short fuzz run of every parser (FUZZTIME executions or a duration each, default 100000x)
 	@set -e; for t in "FuzzParse ./internal/productkey" "FuzzParse ./internal/catalog" "FuzzOpen ./internal/protocol" "FuzzDecodeText ./internal/protocol" "FuzzDecode ./internal/store" "FuzzTranslateArgs ./internal/cli" "FuzzDecodeRecords ./internal/kms" "FuzzDecode ./internal/jsonstrict" "FuzzParseIOReg ./internal/machineid" "FuzzParseSMBIOSUUID ./internal/machineid" "FuzzNonce ./internal/machineid"; do \
 	  set -- $$t; echo "fuzz $$1 $$2"; $(GO) test -run '^$$' -fuzz "^$$1$$" -fuzztime $${FUZZTIME:-100000x} $$2; done

@@ -90,15 +90,16 @@ lint_systemd() {
 		for u in "${units[@]}"; do unit_syntax "$u" || fail "unit syntax: $u"; done
 		return
 	fi
-	# Copies whose ExecStart points at a stub, so that verify does not
-	# depend on volact being installed in /usr/local/bin.
+	# Copies whose ExecStart points at stubs, so that verify does not
+	# depend on volact and volactd being installed in /usr/bin.
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' RETURN
 	mkdir -p "$tmp/bin"
 	printf '#!/bin/sh\nexit 0\n' >"$tmp/bin/volact"
-	chmod 755 "$tmp/bin/volact"
+	cp "$tmp/bin/volact" "$tmp/bin/volactd"
+	chmod 755 "$tmp/bin/volact" "$tmp/bin/volactd"
 	for u in "${units[@]}"; do
-		sed "s#/usr/local/bin/volact#$tmp/bin/volact#g" "$u" >"$tmp/${u##*/}"
+		sed "s#/usr/bin/volact#$tmp/bin/volact#g" "$u" >"$tmp/${u##*/}"
 	done
 	# Probe: can verify run here at all (some containers cannot)?
 	mkdir -p "$tmp/probe"

@@ -38,12 +38,12 @@ func TestDeploymentFiles(t *testing.T) {
 		exec bool     // must be executable
 		want []string // each must appear
 	}{
-		{"systemd/volact-kms.service", false, []string{"ExecStart=/usr/local/bin/volactd kms serve --data /var/lib/volact-kms --listen :1688",
+		{"systemd/volact-kms.service", false, []string{"ExecStart=/usr/bin/volactd kms serve --data /var/lib/volact-kms --listen :1688",
 			"StateDirectory=volact-kms", "DynamicUser=yes", "ProtectSystem=strict", "NoNewPrivileges=yes", "CapabilityBoundingSet=\n",
 			"SystemCallFilter=@system-service", "Restart=on-failure"}},
-		{"systemd/volact-mak.service", false, []string{"ExecStart=/usr/local/bin/volactd mak serve --dir /var/lib/volact-service --listen 127.0.0.1:8443",
+		{"systemd/volact-mak.service", false, []string{"ExecStart=/usr/bin/volactd mak serve --dir /var/lib/volact-service --listen 127.0.0.1:8443",
 			"StateDirectory=volact-service", "ProtectHome=yes", "PrivateTmp=yes", "RestrictAddressFamilies=", "Restart=on-failure"}},
-		{"systemd/volact-act.service", false, []string{"Type=oneshot", "ExecStart=/usr/local/bin/volact act --if-due -q", "TimeoutStartSec="}},
+		{"systemd/volact-act.service", false, []string{"Type=oneshot", "ExecStart=/usr/bin/volact act --if-due -q", "TimeoutStartSec="}},
 		{"systemd/volact-act.timer", false, []string{"OnBootSec=", "OnUnitActiveSec=2h", "RandomizedDelaySec=", "Unit=volact-act.service"}},
 		{"launchd/com.volact.act.plist", false, []string{"<string>act</string>", "<string>--if-due</string>", "<string>-q</string>",
 			"<key>RunAtLoad</key>\n\t<true/>", "<key>StartInterval</key>\n\t<integer>7200</integer>"}},
