@@ -13,7 +13,10 @@
 # state directory); the machine's store (/var/lib/volact) is kept by the
 # systemd timer (volact-act.timer) or launchd (com.volact.act.plist).
 
-if [ "${VOLACT_LOGIN_HOOK:-1}" != "0" ] &&
-	[ -x "${VOLACT_ACT_BG:-/usr/local/libexec/volact/volact-act-bg}" ]; then
-	"${VOLACT_ACT_BG:-/usr/local/libexec/volact/volact-act-bg}" "login ${USER:-$(id -un)}" || :
+# The helper: VOLACT_ACT_BG, else the packaged one (/usr/libexec/volact),
+# else a hand-installed one (/usr/local/libexec/volact).
+bg=${VOLACT_ACT_BG:-/usr/libexec/volact/volact-act-bg}
+[ -x "$bg" ] || bg=/usr/local/libexec/volact/volact-act-bg
+if [ "${VOLACT_LOGIN_HOOK:-1}" != "0" ] && [ -x "$bg" ]; then
+	"$bg" "login ${USER:-$(id -un)}" || :
 fi

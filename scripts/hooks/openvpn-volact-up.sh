@@ -23,7 +23,9 @@ if [ "$kind" = "up" ]; then
 	export VOLACT_ACT_DELAY
 fi
 
-bg=${VOLACT_ACT_BG:-/usr/local/libexec/volact/volact-act-bg}
+# The helper: VOLACT_ACT_BG, else the packaged one, else a hand-installed one.
+bg=${VOLACT_ACT_BG:-/usr/libexec/volact/volact-act-bg}
+[ -x "$bg" ] || bg=/usr/local/libexec/volact/volact-act-bg
 if [ -x "$bg" ]; then
 	"$bg" "openvpn $kind ${dev:-${1:-}}" || :
 fi
