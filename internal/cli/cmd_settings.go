@@ -106,9 +106,9 @@ func newSettingsCmds(f *cmdutil.Factory) []*cobra.Command {
 	setdomain := newSettingCmd(f, "setdomain FQDN", "Look up KMS hosts in this DNS domain (slmgr /skms-domain)",
 		"  volact setdomain corp.example.com", 1,
 		func(s *client.Settings, a []string) (string, error) {
-			d := strings.TrimSuffix(strings.TrimSpace(a[0]), ".")
-			if d == "" || strings.ContainsAny(d, " /\\:@") {
-				return "", cmdutil.Invalidf("%q is not a DNS domain name", a[0])
+			d, err := client.ParseDomain(a[0])
+			if err != nil {
+				return "", err
 			}
 			s.Domain = d
 			return fmt.Sprintf("Key Management Service lookup domain set to %s successfully.", d), nil
