@@ -7,17 +7,17 @@ import (
 	"os"
 	"strings"
 
-	"github.com/volact/volact/internal/atomicfile"
-	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/protocol"
 )
 
 // EmitText prints one line of proxy text after label (unless quiet or
-// --json) and writes the text to file too when one is given.
+// --json) and writes the text to file too when one is given (WriteOutFile:
+// a regular file, replaced atomically; a link, device or FIFO is refused).
+// File "-" is stdout, where the text is printed anyway.
 func EmitText(f *Factory, label, text, file string, perm os.FileMode, what string) error {
-	if file != "" {
-		if err := atomicfile.WriteFile(file, []byte(text+"\n"), perm); err != nil {
-			return hresult.Wrap(hresult.InvalidArg, err, "cannot write the "+what).WithExit(hresult.ExitInvalid)
+	if file != "" && file != Stdout {
+		if err := WriteOutFile(f.IO.Out, "--out", file, []byte(text+"\n"), perm); err != nil {
+			return err
 		}
 	}
 	switch {

@@ -9,11 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/volact/volact/internal/atomicfile"
 	"github.com/volact/volact/internal/authority"
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/cmdutil"
-	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/productkey"
 )
@@ -112,6 +110,12 @@ A KMS host key activates at most 6 hosts, each at most 10 times.`,
 			if t == productkey.KMSClient {
 				count = 1 // one published key per SKU
 			}
+			if out == cmdutil.Stdout {
+				out = "" // the keys go to stdout as without --out
+			}
+			if err := cmdutil.CheckOutFile("--out", out); err != nil {
+				return err // before minting
+			}
 			if out != "" {
 				if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
 					return cmdutil.Invalidf("--out %s: its directory does not exist", out)
@@ -156,7 +160,7 @@ A KMS host key activates at most 6 hosts, each at most 10 times.`,
 	cmd.Flags().StringVar(&sku, "sku", "", "product SKU from the catalog (required)")
 	cmd.Flags().IntVar(&activations, "activations", 50, "MAK activation limit")
 	cmd.Flags().IntVar(&count, "count", 1, "number of keys to mint")
-	cmd.Flags().StringVar(&out, "out", "", "write the keys to this file (mode 0600), one a line, instead of stdout")
+	cmd.Flags().StringVar(&out, "out", "", "write the keys to this file (mode 0600; a regular file), one a line, instead of stdout")
 	for _, n := range []string{"type", "sku"} {
 		_ = cmd.MarkFlagRequired(n)
 	}
@@ -199,8 +203,8 @@ func writeMinted(f *cmdutil.Factory, path string, keys []string) error {
 		b.WriteString(k)
 		b.WriteByte('\n')
 	}
-	if err := atomicfile.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		return hresult.Wrap(hresult.Internal, err, "cannot write --out "+path)
+	if err := cmdutil.WriteOutFile(f.IO.Out, "--out", path, []byte(b.String()), 0o600); err != nil {
+		return err
 	}
 	switch {
 	case f.Opts.JSON:

@@ -241,6 +241,9 @@ machine with 'volact actcid'. The request carries the MAK: treat it as the key.`
 		Example: "  volactd mak proxy --service https://act.example.com request.txt > confirmation.txt",
 		Args:    cmdutil.Args(1, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if err := cmdutil.CheckOutFile("--out", out); err != nil {
+				return err // before the exchange, which spends an activation
+			}
 			req, err := cmdutil.TextOrFile(f, a[0], protocol.RequestPrefix)
 			if err != nil {
 				return err
@@ -254,6 +257,6 @@ machine with 'volact actcid'. The request carries the MAK: treat it as the key.`
 			return cmdutil.EmitText(f, "", conf, out, 0o644, "confirmation")
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "also write the confirmation to FILE")
+	cmd.Flags().StringVar(&out, "out", "", "also write the confirmation to FILE (a regular file, or - for stdout)")
 	return cmd
 }
