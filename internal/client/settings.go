@@ -36,9 +36,9 @@ func ParseHostPort(s string) (host string, port int, err error) {
 	case errors.Is(err, hostname.ErrEmpty):
 		return "", 0, invalidArg("KMS host name is empty")
 	case errors.Is(err, hostname.ErrPort):
-		return "", 0, invalidArg("KMS host " + strconv.QuoteToASCII(s) + ": the port is not a number from 1 to 65535")
+		return "", 0, invalidArg("port " + strconv.QuoteToASCII(s[strings.LastIndexByte(s, ':')+1:]) + " is not a number from 1 to 65535")
 	case err != nil:
-		return "", 0, invalidArg("KMS host " + strconv.QuoteToASCII(s) + " is not valid: want a host name (RFC 1123), an IP address, HOST:PORT or [IPv6]:PORT")
+		return "", 0, invalidArg("KMS host name " + strconv.QuoteToASCII(s) + " is not valid")
 	}
 	return host, port, nil
 }
