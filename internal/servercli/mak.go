@@ -78,10 +78,10 @@ func newMakMintCmd(f *cmdutil.Factory) *cobra.Command {
 	var typ, sku, out string
 	var activations, count int
 	cmd := &cobra.Command{
-		Use:   "mint (--dir DIR | --service URL --token T) --type mak|kms-host|kms-client|retail --sku SKU [--activations N] [--count N [--out FILE]]",
+		Use:   "mint (--dir DIR | --service URL --token-file F) --type mak|kms-host|kms-client|retail --sku SKU [--activations N] [--count N [--out FILE]]",
 		Short: "Mint a product key and print it alone on one line",
 		Long: `Mint a product key with the authority in DIR, or through a running service's
-admin API (--service URL --token T), and print it alone on one line (--count N:
+admin API (--service URL --token-file F), and print it alone on one line (--count N:
 N keys, one a line). --out FILE writes the keys into FILE (mode 0600) instead
 and prints only how many were minted; on a terminal a progress bar shows on
 stderr (not with -q). A MAK carries its activation limit (--activations, default
@@ -90,7 +90,7 @@ For kms-client it prints the catalog's published KMS client key of that SKU.
 A KMS host key activates at most 6 hosts, each at most 10 times.`,
 		Example: "  volactd mak mint --dir D --type mak --sku suite-pro --activations 250\n" +
 			"  volactd mak mint --dir D --type kms-host --sku workstation-ent\n" +
-			"  volactd mak mint --service https://act.example.com --token T --type mak --sku suite-pro --count 10\n" +
+			"  volactd mak mint --service https://act.example.com --token-file admin.token --type mak --sku suite-pro --count 10\n" +
 			"  volactd mak mint --dir D --type mak --sku suite-pro --count 5000 --out keys.txt",
 		Args: cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
