@@ -3,6 +3,7 @@
 package atomicfile
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -50,31 +51,46 @@ func Create(path string, data []byte, perm os.FileMode) error {
 	return SyncDir(filepath.Dir(path))
 }
 
+// tempFile is what writeTemp needs of a temp file; tests substitute one
+// whose Write, Sync or Close fails.
+type tempFile interface {
+	io.WriteCloser
+	Name() string
+	Sync() error
+}
+
+// createTemp makes the temp file; tests replace it to make writes fail.
+var createTemp = func(dir, pattern string) (tempFile, error) {
+	return os.CreateTemp(dir, pattern)
+}
+
 // writeTemp writes data to a new temp file next to path, syncs it, gives it
-// perm and returns its name. On failure nothing is left behind.
-func writeTemp(path string, data []byte, perm os.FileMode) (tmp string, err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), TempPrefixFor(path)+"*")
+// perm and returns its name. On every failure (create, write, sync, close,
+// chmod) the temp file is closed and removed: nothing is left behind.
+func writeTemp(path string, data []byte, perm os.FileMode) (string, error) {
+	f, err := createTemp(filepath.Dir(path), TempPrefixFor(path)+"*")
 	if err != nil {
 		return "", err
 	}
-	tmp = f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close() // may already be closed
-			_ = os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
+	// name is a local, not the named result: a "return "", err" must not
+	// blank it before the cleanup runs.
+	name := f.Name()
+	fail := func(err error) (string, error) {
+		_ = f.Close() // may already be closed
+		_ = os.Remove(name)
 		return "", err
 	}
-	if err = f.Sync(); err != nil {
-		return "", err
+	if _, err := f.Write(data); err != nil {
+		return fail(err)
 	}
-	if err = f.Close(); err != nil {
-		return "", err
+	if err := f.Sync(); err != nil {
+		return fail(err)
 	}
-	if err = os.Chmod(tmp, perm); err != nil {
-		return "", err
+	if err := f.Close(); err != nil {
+		return fail(err)
 	}
-	return tmp, nil
+	if err := os.Chmod(name, perm); err != nil {
+		return fail(err)
+	}
+	return name, nil
 }

@@ -158,3 +158,101 @@ func TestRetry(t *testing.T) {
 		})
 	}
 }
+
+// failingTemp is a real temp file whose op fails: the file exists on disk,
+// so a missing cleanup would show.
+type failingTemp struct {
+	*os.File
+	op string
+}
+
+var errInjected = errors.New("injected failure")
+
+func (f failingTemp) Write(p []byte) (int, error) {
+	if f.op == "write" {
+		n, _ := f.File.Write(p[:len(p)/2]) // a short write, as on a full disk
+		return n, errInjected
+	}
+	return f.File.Write(p)
+}
+
+func (f failingTemp) Sync() error {
+	if f.op == "sync" {
+		return errInjected
+	}
+	return f.File.Sync()
+}
+
+func (f failingTemp) Close() error {
+	err := f.File.Close()
+	if f.op == "close" {
+		return errInjected
+	}
+	return err
+}
+
+// TestWriteFileErrorLeavesNoTemp makes each step of writing the temp file
+// fail in turn and checks that WriteFile and Create report the error, keep
+// the old file and leave no temp file behind.
+func TestWriteFileErrorLeavesNoTemp(t *testing.T) {
+	for _, op := range []string{"write", "sync", "close"} {
+		for _, create := range []bool{false, true} {
+			t.Run(op, func(t *testing.T) {
+				dir := t.TempDir()
+				p := filepath.Join(dir, "f")
+				if !create {
+					if err := WriteFile(p, []byte("old"), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
+				orig := createTemp
+				createTemp = func(d, pattern string) (tempFile, error) {
+					f, err := os.CreateTemp(d, pattern)
+					if err != nil {
+						return nil, err
+					}
+					return failingTemp{File: f, op: op}, nil
+				}
+				defer func() { createTemp = orig }()
+				var err error
+				if create {
+					err = Create(p, []byte("new content"), 0o600)
+				} else {
+					err = WriteFile(p, []byte("new content"), 0o600)
+				}
+				if !errors.Is(err, errInjected) {
+					t.Fatalf("err = %v, want the injected %s failure", err, op)
+				}
+				b, rerr := os.ReadFile(p)
+				switch {
+				case create && !errors.Is(rerr, fs.ErrNotExist):
+					t.Fatalf("Create left %s behind (%q, %v)", p, b, rerr)
+				case !create && string(b) != "old":
+					t.Fatalf("old file changed: %q", b)
+				}
+				if left, _ := filepath.Glob(filepath.Join(dir, TempPrefix+"*")); len(left) != 0 {
+					t.Fatalf("temp files left behind: %v", left)
+				}
+			})
+		}
+	}
+}
+
+// TestWriteFileRenameOntoDirLeavesNoTemp makes the rename fail (the target
+// is an empty directory) and checks no temp file is left behind.
+func TestWriteFileRenameOntoDirLeavesNoTemp(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "empty-dir")
+	if err := os.Mkdir(target, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(target, []byte("x"), 0o600); err == nil {
+		t.Fatal("replacing a directory with a file succeeded")
+	}
+	if st, err := os.Stat(target); err != nil || !st.IsDir() {
+		t.Fatalf("target changed: %v %v", st, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, TempPrefix+"*")); len(left) != 0 {
+		t.Fatalf("temp files left behind: %v", left)
+	}
+}

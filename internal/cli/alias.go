@@ -125,7 +125,9 @@ func translateArgs(args []string, legacyOnly bool) ([]string, error) {
 		return append(out, rest...), nil
 	}
 	if legacyOnly {
-		return []string{"help"}, nil
+		// Only flags (ospp.vbs --json) or nothing: help. A flag cobra
+		// does not know (ospp.vbs --bogus) still fails as a usage error.
+		return append(append([]string{}, args...), "help"), nil
 	}
 	return args, nil
 }

@@ -50,6 +50,7 @@ func buildClient(f *cmdutil.Factory) (*client.Client, error) {
 		Now:          f.MustNow,
 		Identity:     &id,
 		ServiceURL:   f.Opts.Service,
+		AllowHTTP:    f.Opts.AllowHTTP,
 		DNSServer:    f.Opts.DNSServer,
 		TrustedRoots: roots,
 	}), nil

@@ -47,6 +47,7 @@ EXIT STATUS
 	}
 	cmd.Flags().StringVar(&o.SKU, "sku", "", "activate only this product")
 	cmd.Flags().BoolVar(&o.IfDue, "if-due", false, "contact nobody unless an attempt is due")
+	cmd.Flags().BoolVar(&f.Opts.AllowHTTP, "allow-http", false, "send a MAK over plain http:// to a public address (default: https, or http to loopback/private/link-local only)")
 	return cmd
 }
 

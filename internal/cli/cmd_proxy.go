@@ -22,6 +22,9 @@ activate it. Handle the request as you handle the key.`,
 		Example: "  volact dinstid\n  volact dinstid --sku suite-pro --out request.txt\n  volact /dti",
 		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cmdutil.CheckOutFile("--out", out); err != nil {
+				return err
+			}
 			c, err := newClient(f)
 			if err != nil {
 				return err
@@ -30,14 +33,14 @@ activate it. Handle the request as you handle the key.`,
 			if err != nil {
 				return emit(f, nil, err)
 			}
-			if err := cmdutil.WriteTextFile(out, text, 0o600, "installation request"); err != nil {
+			if err := cmdutil.WriteTextFile(f, out, text, 0o600); err != nil {
 				return err
 			}
 			return emit(f, requestView(text), nil)
 		},
 	}
 	cmd.Flags().StringVar(&sku, "sku", "", "product, when several MAK products are installed")
-	cmd.Flags().StringVar(&out, "out", "", "also write the request to FILE (mode 0600)")
+	cmd.Flags().StringVar(&out, "out", "", "also write the request to FILE (mode 0600; a regular file, or - for stdout)")
 	return cmd
 }
 

@@ -31,7 +31,11 @@ func (c *Client) activateMAK(ctx context.Context, p Installed, prod catalog.Prod
 	}
 	var g protocol.Grant
 	url := strings.TrimRight(c.opts.ServiceURL, "/") + "/v1/activate"
-	env, cert, err := httpjson.Call(ctx, c.httpClient(), url, req, cat.Root(), now, &g)
+	hc, err := c.makClient(ctx, url)
+	if err != nil {
+		return outcome{count: -1, err: err}
+	}
+	env, cert, err := httpjson.Call(ctx, hc, url, req, cat.Root(), now, &g)
 	if err == nil {
 		err = c.checkMAKGrant(g, cert, p)
 	}

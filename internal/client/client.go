@@ -44,6 +44,7 @@ type Options struct {
 	// to HardwareID alone.
 	Identity   *machineid.Identity
 	ServiceURL string        // activation service base URL
+	AllowHTTP  bool          // send a MAK over plain HTTP to a public address too (secretnet)
 	DNSServer  string        // DNS server host:port for SRV discovery; "" = system
 	HTTP       *http.Client  // nil = a client with short timeouts
 	NewID      func() string // CMID generator; nil = random UUID

@@ -1,12 +1,14 @@
 package client
 
 import (
+	"errors"
 	"net"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/volact/volact/internal/catalog"
+	"github.com/volact/volact/internal/hostname"
 )
 
 // splitHostPort splits "host:port"; a missing or bad port gives the default.
@@ -22,38 +24,40 @@ func splitHostPort(hp string) (string, int) {
 	return h, n
 }
 
-// ParseHostPort reads HOST, HOST:PORT, [IPv6] or [IPv6]:PORT. Port 0 means
-// none was given.
+// ParseHostPort reads HOST, HOST:PORT, IPv6, [IPv6] or [IPv6]:PORT, where
+// HOST is an RFC 1123 name or an IP literal and PORT is 1..65535
+// (hostname.ParseHostPort). Port 0 means none was given. Anything else
+// (control characters, URLs, user@host) is refused with exit 3; the input
+// is echoed with every non-printable character escaped.
 func ParseHostPort(s string) (host string, port int, err error) {
 	s = strings.TrimSpace(s)
-	if s == "" {
+	host, port, err = hostname.ParseHostPort(s)
+	switch {
+	case errors.Is(err, hostname.ErrEmpty):
 		return "", 0, invalidArg("KMS host name is empty")
-	}
-	host = s
-	if strings.HasPrefix(s, "[") || strings.Count(s, ":") == 1 {
-		h, p, splitErr := net.SplitHostPort(s)
-		if splitErr == nil {
-			host = h
-			if port, err = ParsePort(p); err != nil {
-				return "", 0, err
-			}
-		} else if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
-			host = s[1 : len(s)-1]
-		} else {
-			return "", 0, invalidArg("KMS host " + strconv.Quote(s) + " is not HOST or HOST:PORT")
-		}
-	}
-	if host == "" || strings.ContainsAny(host, " /\\@") || (strings.Contains(host, ":") && net.ParseIP(host) == nil) {
-		return "", 0, invalidArg("KMS host name " + strconv.Quote(host) + " is not valid")
+	case errors.Is(err, hostname.ErrPort):
+		return "", 0, invalidArg("port " + strconv.QuoteToASCII(s[strings.LastIndexByte(s, ':')+1:]) + " is not a number from 1 to 65535")
+	case err != nil:
+		return "", 0, invalidArg("KMS host name " + strconv.QuoteToASCII(s) + " is not valid")
 	}
 	return host, port, nil
 }
 
+// ParseDomain reads the DNS domain of setdomain: an RFC 1123 name, a
+// trailing dot dropped. Anything else is refused with exit 3.
+func ParseDomain(s string) (string, error) {
+	d := strings.TrimSuffix(strings.TrimSpace(s), ".")
+	if !hostname.ValidDomain(d) {
+		return "", invalidArg(strconv.QuoteToASCII(s) + " is not a DNS domain name")
+	}
+	return d, nil
+}
+
 // ParsePort reads a TCP port 1..65535.
 func ParsePort(s string) (int, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < 1 || n > 65535 {
-		return 0, invalidArg("port " + strconv.Quote(s) + " is not a number from 1 to 65535")
+	n, err := hostname.ParsePort(strings.TrimSpace(s))
+	if err != nil {
+		return 0, invalidArg("port " + strconv.QuoteToASCII(s) + " is not a number from 1 to 65535")
 	}
 	return n, nil
 }
@@ -162,9 +166,9 @@ func (s *Settings) SetHostCaching(arg string) error {
 // SetDomain sets the DNS domain whose _vlmcs._tcp records name the KMS
 // hosts: setdomain, slmgr /skms-domain. A trailing dot is dropped.
 func (s *Settings) SetDomain(arg string) error {
-	d := strings.TrimSuffix(strings.TrimSpace(arg), ".")
-	if d == "" || strings.ContainsAny(d, " /\\:@") {
-		return invalidArg(strconv.Quote(arg) + " is not a DNS domain name")
+	d, err := ParseDomain(arg)
+	if err != nil {
+		return err
 	}
 	s.Domain = d
 	return nil

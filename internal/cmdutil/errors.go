@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/termsafe"
 )
 
 // UsageError marks a command-line mistake (exit 2).
@@ -112,9 +113,11 @@ func PrintError(f *Factory, err error) int {
 		return e.Exit
 	}
 	// -q silences output, not errors: the one line is always printed.
-	fmt.Fprintf(f.IO.ErrOut, "%s: %s (%s)\n", prog, e.Error(), e.Code)
+	// The message may echo input or a server's words: escaped, it stays
+	// one line and sends no control character to the terminal.
+	fmt.Fprintf(f.IO.ErrOut, "%s: %s (%s)\n", prog, termsafe.String(e.Error()), e.Code)
 	if e.Hint != "" {
-		fmt.Fprintf(f.IO.ErrOut, "%s: hint: %s\n", prog, e.Hint)
+		fmt.Fprintf(f.IO.ErrOut, "%s: hint: %s\n", prog, termsafe.String(e.Hint))
 	}
 	return e.Exit
 }

@@ -16,6 +16,7 @@ type GlobalOptions struct {
 	NoColor   bool   // --no-color, NO_COLOR
 	Quiet     bool   // -q
 	Service   string // --service, VOLACT_SERVICE
+	AllowHTTP bool   // act --allow-http: a MAK may go over plain HTTP to a public address
 	DNSServer string // --dns-server, VOLACT_DNS_SERVER
 	Legacy    string // hidden: "ospp" or "slmgr" when reached through an old switch
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
+
+	"github.com/volact/volact/internal/termsafe"
 )
 
 // IOStreams holds the command's input and output streams and decides, once,
@@ -17,6 +19,8 @@ type IOStreams struct {
 	Out    io.Writer
 	ErrOut io.Writer
 
+	rawErrOut io.Writer // stderr unfiltered, for progress bars; nil = ErrOut
+
 	stdoutTTY bool
 	stderrTTY bool
 	noColor   bool // --no-color or NO_COLOR
@@ -25,9 +29,13 @@ type IOStreams struct {
 }
 
 // System returns streams bound to the process's stdin, stdout and stderr.
+// Out and ErrOut pass through termsafe.Writer: no control character from
+// a name, a server's message or a catalog reaches the terminal raw (colour
+// sequences and line ends pass).
 func System() *IOStreams {
 	return &IOStreams{
-		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		In: os.Stdin, Out: termsafe.NewWriter(os.Stdout), ErrOut: termsafe.NewWriter(os.Stderr),
+		rawErrOut: os.Stderr,
 		stdoutTTY: isTerminal(os.Stdout),
 		stderrTTY: isTerminal(os.Stderr),
 		noColor:   os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb",
@@ -43,6 +51,16 @@ func isTerminal(f *os.File) bool {
 func TestStreams() (ios *IOStreams, in, out, errOut *bytes.Buffer) {
 	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
 	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
+}
+
+// ProgressOut is where progress bars draw: stderr without the control
+// character filter, since a bar redraws its line with a lone \r. Only
+// fixed text and counts may be written there, never names or messages.
+func (s *IOStreams) ProgressOut() io.Writer {
+	if s.rawErrOut != nil {
+		return s.rawErrOut
+	}
+	return s.ErrOut
 }
 
 // IsStdoutTTY reports whether stdout is a terminal.

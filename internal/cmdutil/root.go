@@ -32,6 +32,7 @@ func NewRoot(f *Factory, use, short, long string) *cobra.Command {
 		},
 	}
 	root.SetFlagErrorFunc(FlagErr)
+	root.SetHelpCommand(newHelpCmd(f.Program()))
 	pf := root.PersistentFlags()
 	pf.StringVar(&o.Catalog, "catalog", "", "signed catalog file (env VOLACT_CATALOG; default: the installed one)")
 	pf.StringVar(&o.Config, "config", "", "config file (env VOLACT_CONFIG)")

@@ -7,16 +7,18 @@ import (
 	"os"
 	"strings"
 
-	"github.com/volact/volact/internal/atomicfile"
-	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/protocol"
 )
 
 // EmitText prints one line of proxy text after label (unless quiet or
-// --json) and writes the text to file too when one is given.
+// --json) and writes the text to file too when one is given (WriteOutFile:
+// a regular file, replaced atomically; a link, device or FIFO is refused).
+// File "-" is stdout, where the text is printed anyway.
 func EmitText(f *Factory, label, text, file string, perm os.FileMode, what string) error {
-	if err := WriteTextFile(file, text, perm, what); err != nil {
-		return err
+	if file != Stdout { // "-": the text is printed below anyway
+		if err := WriteTextFile(f, file, text, perm); err != nil {
+			return err
+		}
 	}
 	switch {
 	case f.Opts.JSON:
@@ -27,16 +29,14 @@ func EmitText(f *Factory, label, text, file string, perm os.FileMode, what strin
 	return nil
 }
 
-// WriteTextFile writes one line of proxy text to file (atomically, with
-// perm); an empty file name writes nothing. A failure is exit 3.
-func WriteTextFile(file, text string, perm os.FileMode, what string) error {
+// WriteTextFile writes one line of proxy text to the --out file (see
+// WriteOutFile: a regular file replaced atomically with perm, "-" for
+// stdout; a link, device or FIFO is refused); "" writes nothing.
+func WriteTextFile(f *Factory, file, text string, perm os.FileMode) error {
 	if file == "" {
 		return nil
 	}
-	if err := atomicfile.WriteFile(file, []byte(text+"\n"), perm); err != nil {
-		return hresult.Wrap(hresult.InvalidArg, err, "cannot write the "+what).WithExit(hresult.ExitInvalid)
-	}
-	return nil
+	return WriteOutFile(f.IO.Out, "--out", file, []byte(text+"\n"), perm)
 }
 
 // TextOrFile returns arg when it is proxy text with prefix, else the

@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/volact/volact/internal/hostname"
 	"github.com/volact/volact/internal/hresult"
 )
 
@@ -51,6 +53,19 @@ type Config struct {
 	Domains    []string // domains to look up _vlmcs._tcp in, in order
 	Resolver   Resolver
 	Intn       func(n int) int // random source for weights; nil = math/rand
+	// Note receives one line about each SRV target or domain that was
+	// skipped because it is not a valid host name (RFC 1123 or an IP
+	// literal); nil = printed on stderr as "volact: note: ...".
+	Note func(msg string)
+}
+
+// note reports a skipped record through c.Note or on stderr.
+func (c Config) note(msg string) {
+	if c.Note != nil {
+		c.Note(msg)
+		return
+	}
+	fmt.Fprintln(os.Stderr, "volact: note: "+msg)
 }
 
 // SRVName is the SRV name for domain.
@@ -109,8 +124,17 @@ func LookupHosts(ctx context.Context, c Config) ([]Host, error) {
 	}
 	var why []string
 	for _, d := range c.Domains {
+		if !hostname.ValidDomain(d) {
+			why = append(why, "domain "+strconv.QuoteToASCII(d)+" skipped: not a valid DNS name")
+			continue
+		}
 		srvs, err := r.LookupSRV(ctx, SRVName(d))
-		if err != nil {
+		switch {
+		case err != nil && len(srvs) > 0:
+			// Some records were dropped (the resolver refuses malformed
+			// names); the others are usable.
+			c.note("some SRV records of " + SRVName(d) + " were skipped: " + err.Error())
+		case err != nil:
 			if !errors.Is(err, ErrNotFound) {
 				why = append(why, err.Error())
 			}
@@ -121,7 +145,14 @@ func LookupHosts(ctx context.Context, c Config) ([]Host, error) {
 			if s.Target == "." || s.Target == "" { // "service not available here" (RFC 2782)
 				continue
 			}
-			out = append(out, Host{Name: strings.TrimSuffix(s.Target, "."), Port: int(s.Port), Source: SourceSRV,
+			name := strings.TrimSuffix(s.Target, ".")
+			if !hostname.ValidHost(name) || s.Port == 0 {
+				msg := fmt.Sprintf("SRV target %s port %d of %s skipped: not a valid host name and port", strconv.QuoteToASCII(s.Target), s.Port, SRVName(d))
+				c.note(msg)
+				why = append(why, msg)
+				continue
+			}
+			out = append(out, Host{Name: name, Port: int(s.Port), Source: SourceSRV,
 				Priority: int(s.Priority), Weight: int(s.Weight), Domain: d})
 		}
 		if len(out) > 0 {
@@ -131,6 +162,9 @@ func LookupHosts(ctx context.Context, c Config) ([]Host, error) {
 	names := make([]string, len(c.Domains))
 	for i, d := range c.Domains {
 		names[i] = SRVName(d)
+		if !hostname.ValidDomain(d) {
+			names[i] = strconv.QuoteToASCII(names[i])
+		}
 	}
 	msg := "no SRV record " + strings.Join(names, ", ")
 	if len(why) > 0 {

@@ -17,7 +17,9 @@ var ErrNotFound = errors.New("no such record")
 // Resolver looks up SRV records and host addresses.
 type Resolver interface {
 	// LookupSRV returns the SRV records of the full name (such as
-	// _vlmcs._tcp.example.com), in the order the server gave them.
+	// _vlmcs._tcp.example.com), in the order the server gave them. It may
+	// return records and an error together: the records are usable, the
+	// error says that others were dropped (malformed names).
 	LookupSRV(ctx context.Context, name string) ([]*net.SRV, error)
 	// LookupAddrs returns the IP addresses of host; an IP literal is
 	// returned as it is.
@@ -78,6 +80,8 @@ func (n netResolver) LookupSRV(ctx context.Context, name string) ([]*net.SRV, er
 	if errors.As(err, &de) && de.IsNotFound || err == nil && len(srvs) == 0 {
 		return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
 	}
+	// With malformed target names the standard library returns the valid
+	// records and an error; both are passed on.
 	return srvs, err
 }
 

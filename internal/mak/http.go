@@ -36,7 +36,7 @@ func (s *Server) adminOnly(fn handlerFunc) handlerFunc {
 		if !s.authorized(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="volact"`)
 			return nil, hresult.New(hresult.Unauthorized, "the admin token is missing or wrong").
-				WithHint("pass the token from the service's admin.token file: --token T or VOLACT_TOKEN")
+				WithHint("pass the token from the service's admin.token file: --token-file FILE or VOLACT_TOKEN")
 		}
 		return fn(w, r)
 	}

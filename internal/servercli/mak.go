@@ -9,11 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/volact/volact/internal/atomicfile"
 	"github.com/volact/volact/internal/authority"
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/cmdutil"
-	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/productkey"
 )
@@ -80,10 +78,10 @@ func newMakMintCmd(f *cmdutil.Factory) *cobra.Command {
 	var typ, sku, out string
 	var activations, count int
 	cmd := &cobra.Command{
-		Use:   "mint (--dir DIR | --service URL --token T) --type mak|kms-host|kms-client|retail --sku SKU [--activations N] [--count N [--out FILE]]",
+		Use:   "mint (--dir DIR | --service URL --token-file F) --type mak|kms-host|kms-client|retail --sku SKU [--activations N] [--count N [--out FILE]]",
 		Short: "Mint a product key and print it alone on one line",
 		Long: `Mint a product key with the authority in DIR, or through a running service's
-admin API (--service URL --token T), and print it alone on one line (--count N:
+admin API (--service URL --token-file F), and print it alone on one line (--count N:
 N keys, one a line). --out FILE writes the keys into FILE (mode 0600) instead
 and prints only how many were minted; on a terminal a progress bar shows on
 stderr (not with -q). A MAK carries its activation limit (--activations, default
@@ -92,7 +90,7 @@ For kms-client it prints the catalog's published KMS client key of that SKU.
 A KMS host key activates at most 6 hosts, each at most 10 times.`,
 		Example: "  volactd mak mint --dir D --type mak --sku suite-pro --activations 250\n" +
 			"  volactd mak mint --dir D --type kms-host --sku workstation-ent\n" +
-			"  volactd mak mint --service https://act.example.com --token T --type mak --sku suite-pro --count 10\n" +
+			"  volactd mak mint --service https://act.example.com --token-file admin.token --type mak --sku suite-pro --count 10\n" +
 			"  volactd mak mint --dir D --type mak --sku suite-pro --count 5000 --out keys.txt",
 		Args: cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -111,6 +109,12 @@ A KMS host key activates at most 6 hosts, each at most 10 times.`,
 			}
 			if t == productkey.KMSClient {
 				count = 1 // one published key per SKU
+			}
+			if out == cmdutil.Stdout {
+				out = "" // the keys go to stdout as without --out
+			}
+			if err := cmdutil.CheckOutFile("--out", out); err != nil {
+				return err // before minting
 			}
 			if out != "" {
 				if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
@@ -156,7 +160,7 @@ A KMS host key activates at most 6 hosts, each at most 10 times.`,
 	cmd.Flags().StringVar(&sku, "sku", "", "product SKU from the catalog (required)")
 	cmd.Flags().IntVar(&activations, "activations", 50, "MAK activation limit")
 	cmd.Flags().IntVar(&count, "count", 1, "number of keys to mint")
-	cmd.Flags().StringVar(&out, "out", "", "write the keys to this file (mode 0600), one a line, instead of stdout")
+	cmd.Flags().StringVar(&out, "out", "", "write the keys to this file (mode 0600; a regular file), one a line, instead of stdout")
 	for _, n := range []string{"type", "sku"} {
 		_ = cmd.MarkFlagRequired(n)
 	}
@@ -199,8 +203,8 @@ func writeMinted(f *cmdutil.Factory, path string, keys []string) error {
 		b.WriteString(k)
 		b.WriteByte('\n')
 	}
-	if err := atomicfile.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		return hresult.Wrap(hresult.Internal, err, "cannot write --out "+path)
+	if err := cmdutil.WriteOutFile(f.IO.Out, "--out", path, []byte(b.String()), 0o600); err != nil {
+		return err
 	}
 	switch {
 	case f.Opts.JSON:

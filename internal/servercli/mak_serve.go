@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/hresult"
@@ -26,14 +27,17 @@ const DBFile = "service.db"
 // serviceFlags are the flags that say where the service's data is: the
 // authority directory and database (offline) or a running service.
 type serviceFlags struct {
-	dir, db, token string
+	dir, db, token, tokenFile string
+	allowHTTP                 bool
+	flags                     *pflag.FlagSet
 }
 
 func (s *serviceFlags) add(cmd *cobra.Command, online bool) {
 	cmd.Flags().StringVar(&s.dir, "dir", "", "authority directory")
 	cmd.Flags().StringVar(&s.db, "db", "", "database: sqlite:PATH or postgres://... (default: sqlite DIR/"+DBFile+")")
 	if online {
-		cmd.Flags().StringVar(&s.token, "token", "", "admin token of the service given with --service (env VOLACT_TOKEN)")
+		s.addTokenFlags(cmd, "admin token of the service given with --service")
+		cmd.Flags().BoolVar(&s.allowHTTP, "allow-http", false, "send the token over plain http:// to a public address")
 	}
 }
 
@@ -60,9 +64,13 @@ func (s *serviceFlags) adminAPI(f *cmdutil.Factory, ctx context.Context) (mak.Ad
 		}
 		return &mak.Admin{Authority: a, Ledger: l, Now: f.MustNow}, func() { l.Close() }, nil
 	case f.Opts.Service != "":
-		return &mak.ServiceClient{URL: f.Opts.Service, Token: s.token}, func() {}, nil
+		token, _, err := s.adminToken(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &mak.ServiceClient{URL: f.Opts.Service, Token: token, AllowHTTP: s.allowHTTP}, func() {}, nil
 	}
-	return nil, nil, &cmdutil.UsageError{Err: errors.New("give --dir DIR (offline) or --service URL --token T (a running service)")}
+	return nil, nil, &cmdutil.UsageError{Err: errors.New("give --dir DIR (offline) or --service URL with --token-file FILE or VOLACT_TOKEN (a running service)")}
 }
 
 func newMakServeCmd(f *cmdutil.Factory) *cobra.Command {
@@ -79,8 +87,9 @@ PostgreSQL database, which several service replicas can share. The schema is
 brought up to date at start.
 
 The admin API (mak mint/block/remaining --service URL) needs a bearer token:
---token, VOLACT_TOKEN, or the content of DIR/admin.token, which is created
-(random, mode 0600) at the first start.
+--token-file FILE, VOLACT_TOKEN, or the content of DIR/admin.token, which is
+created (random, mode 0600) at the first start. (--token T still works but is
+deprecated: a command line is visible to every user of the machine.)
 
 MAK keys travel in activation requests: outside loopback, serve TLS
 (--tls-cert, --tls-key), or pass --allow-http behind a TLS-terminating proxy.
@@ -106,7 +115,10 @@ SIGINT and SIGTERM stop the service gracefully.`,
 			if err != nil {
 				return err
 			}
-			token, tokenFrom := sf.token, "--token or VOLACT_TOKEN"
+			token, tokenFrom, err := sf.adminToken(f)
+			if err != nil {
+				return err
+			}
 			if token == "" {
 				var created bool
 				if token, tokenFrom, created, err = mak.LoadOrCreateToken(sf.dir); err != nil {
@@ -149,7 +161,7 @@ SIGINT and SIGTERM stop the service gracefully.`,
 		},
 	}
 	sf.add(cmd, false)
-	cmd.Flags().StringVar(&sf.token, "token", "", "admin token (env VOLACT_TOKEN; default: DIR/admin.token)")
+	sf.addTokenFlags(cmd, "admin token (default: DIR/admin.token, created at the first start)")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
 	cmd.Flags().StringVar(&addrFile, "addr-file", "", "write the service's URL to this file once listening")
 	cmd.Flags().StringVar(&certFile, "tls-cert", "", "TLS certificate file (PEM)")
@@ -183,11 +195,11 @@ func keyStatusLine(key string, st mak.KeyStatus) string {
 func newKeyAdminCmd(f *cmdutil.Factory, use, short, long string, op func(mak.AdminAPI, context.Context, string) (mak.KeyStatus, error)) *cobra.Command {
 	var sf serviceFlags
 	cmd := &cobra.Command{
-		Use:   use + " KEY (--dir DIR | --service URL --token T)",
+		Use:   use + " KEY (--dir DIR | --service URL --token-file F)",
 		Short: short,
 		Long:  long,
 		Example: "  volactd mak " + use + " BCDFG-HJKMP-QRTVW-XY234-6789B --dir /var/lib/volact-service\n" +
-			"  volactd mak " + use + " BCDFG-HJKMP-QRTVW-XY234-6789B --service https://act.example.com --token T --json",
+			"  volactd mak " + use + " BCDFG-HJKMP-QRTVW-XY234-6789B --service https://act.example.com --token-file admin.token --json",
 		Args: cmdutil.Args(1, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			ctx, stop := cmdutil.InterruptContext()
@@ -219,7 +231,7 @@ func newMakBlockCmd(f *cmdutil.Factory) *cobra.Command {
 		`Block a key: every later activation with it is refused with 0xC004C003,
 re-activations of machines it activated before included. A blocked KMS host
 key certifies no host. Works offline on the authority's database (--dir) or
-against a running service (--service URL --token T).`, mak.AdminAPI.Block)
+against a running service (--service URL --token-file F).`, mak.AdminAPI.Block)
 }
 
 func newMakRemainingCmd(f *cmdutil.Factory) *cobra.Command {
@@ -230,6 +242,7 @@ and whether it is blocked. --json prints {"used","limit","remaining","blocked"}.
 
 func newMakProxyCmd(f *cmdutil.Factory) *cobra.Command {
 	var out string
+	var allowHTTP bool
 	cmd := &cobra.Command{
 		Use:   "proxy --service URL REQUEST",
 		Short: "Exchange an installation request (dinstid) for a confirmation (actcid)",
@@ -241,19 +254,23 @@ machine with 'volact actcid'. The request carries the MAK: treat it as the key.`
 		Example: "  volactd mak proxy --service https://act.example.com request.txt > confirmation.txt",
 		Args:    cmdutil.Args(1, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if err := cmdutil.CheckOutFile("--out", out); err != nil {
+				return err // before the exchange, which spends an activation
+			}
 			req, err := cmdutil.TextOrFile(f, a[0], protocol.RequestPrefix)
 			if err != nil {
 				return err
 			}
 			ctx, stop := cmdutil.InterruptContext()
 			defer stop()
-			conf, err := (&mak.ServiceClient{URL: f.Opts.Service}).Proxy(ctx, req)
+			conf, err := (&mak.ServiceClient{URL: f.Opts.Service, AllowHTTP: allowHTTP}).Proxy(ctx, req)
 			if err != nil {
 				return err
 			}
 			return cmdutil.EmitText(f, "", conf, out, 0o644, "confirmation")
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "also write the confirmation to FILE")
+	cmd.Flags().StringVar(&out, "out", "", "also write the confirmation to FILE (a regular file, or - for stdout)")
+	cmd.Flags().BoolVar(&allowHTTP, "allow-http", false, "send the request (it holds the MAK) over plain http:// to a public address")
 	return cmd
 }

@@ -35,7 +35,7 @@ func startProgress(ios *cmdutil.IOStreams, quiet bool, total int64, what string,
 	if quiet || !ios.IsStderrTTY() || total == 0 {
 		return &progress{}
 	}
-	w := ios.ErrOut
+	w := ios.ProgressOut() // the bar redraws with \r: unfiltered, fixed text only
 	return &progress{spinner: total < 0, bar: progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(what),

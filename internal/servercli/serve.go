@@ -2,9 +2,9 @@ package servercli
 
 import (
 	"net"
+	"os"
 
-	"github.com/volact/volact/internal/atomicfile"
-	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/cmdutil"
 )
 
 // writeAddrFile writes what a server listens on (--addr-file) so scripts
@@ -14,9 +14,9 @@ func writeAddrFile(path, addr string, ln net.Listener) error {
 	if path == "" {
 		return nil
 	}
-	if err := atomicfile.WriteFile(path, []byte(addr+"\n"), 0o644); err != nil {
+	if err := cmdutil.WriteOutFile(os.Stdout, "--addr-file", path, []byte(addr+"\n"), 0o644); err != nil {
 		ln.Close()
-		return hresult.Wrap(hresult.Internal, err, "cannot write --addr-file")
+		return err
 	}
 	return nil
 }

@@ -123,7 +123,11 @@ func (s *Store) lock() (unlock func(), err error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	fl := flock.New(filepath.Join(s.Dir, lockName))
+	path := filepath.Join(s.Dir, lockName)
+	if st, err := os.Lstat(path); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		return nil, s.lockLinkErr(path)
+	}
+	fl := flock.New(path, flock.SetFlag(lockOpenFlag))
 	ok, err := fl.TryLockContext(ctx, lockPoll)
 	if ok {
 		return func() { _ = fl.Unlock() }, nil
@@ -133,7 +137,34 @@ func (s *Store) lock() (unlock func(), err error) {
 			"store %s is locked by another volact process (waited %s)", s.Dir, wait).
 			WithHint("retry when the other volact process has finished; if none is running, check who holds " + fl.Path())
 	}
+	if isLinkErr(err) {
+		return nil, s.lockLinkErr(path)
+	}
 	return nil, s.writeErr(err)
+}
+
+// isLinkErr reports whether opening the lock failed because it is a
+// symbolic link (ELOOP from O_NOFOLLOW; the Lstat check may have raced).
+func isLinkErr(err error) bool {
+	st, lerr := os.Lstat(lockPathOf(err))
+	return lerr == nil && st.Mode()&fs.ModeSymlink != 0
+}
+
+// lockPathOf is the path of a failed open, or "".
+func lockPathOf(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Path
+	}
+	return ""
+}
+
+// lockLinkErr refuses a lock file that is a symbolic link: following it
+// would let whoever planted it make volact create or lock another file.
+func (s *Store) lockLinkErr(path string) error {
+	return hresult.Newf(hresult.StoreTampered, "store lock %s is a symbolic link: refused", path).
+		WithExit(hresult.ExitStore).
+		WithHint("remove the link (volact recreates the lock file), and check who can write " + s.Dir)
 }
 
 func (s *Store) now() time.Time {
