@@ -18,6 +18,7 @@ func (c *Client) Status(all bool) (*Report, error) {
 		return nil, err
 	}
 	now, rolledBack := c.clock(st)
+	c.keepClock(rolledBack)
 	r := &Report{TrustedTime: st.TrustedTime, ClockRolledBack: rolledBack, Products: []ProductStatus{},
 		Catalog: CatalogInfo{Root: cat.RootFingerprint(), Issuer: cat.Issuer}}
 	for _, prod := range cat.Products {

@@ -40,3 +40,34 @@ func TestClientStateOptional(t *testing.T) {
 		t.Errorf("installation request text: %v %+v", err, fromText.State)
 	}
 }
+
+func TestClientStateWentBack(t *testing.T) {
+	g := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	seen := ClientState{GraceStart: g, RearmCount: 2, TrustedTime: g.Add(48 * time.Hour)}
+	tests := []struct {
+		name string
+		s    ClientState
+		want bool
+	}{
+		{"same", seen, false},
+		{"later trusted time", ClientState{GraceStart: g, RearmCount: 2, TrustedTime: g.Add(96 * time.Hour)}, false},
+		{"rearm: later grace, higher count", ClientState{GraceStart: g.Add(72 * time.Hour), RearmCount: 3}, false},
+		{"rearm count lowered", ClientState{GraceStart: g, RearmCount: 1}, true},
+		{"grace start moved later", ClientState{GraceStart: g.Add(24 * time.Hour), RearmCount: 2}, true},
+		{"grace start within tolerance", ClientState{GraceStart: g.Add(5 * time.Minute), RearmCount: 2}, false},
+		{"grace start earlier (realigned)", ClientState{GraceStart: g.Add(-24 * time.Hour), RearmCount: 2}, false},
+		{"fresh store (reimage)", ClientState{GraceStart: g.Add(30 * 24 * time.Hour)}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, why := tt.s.WentBack(seen)
+			if got != tt.want || (got && why == "") {
+				t.Errorf("WentBack = %v %q, want %v", got, why, tt.want)
+			}
+			next := tt.s.Next(seen, got)
+			if again, _ := tt.s.WentBack(next); again {
+				t.Errorf("the same state again counts as a reset: kept %+v", next)
+			}
+		})
+	}
+}
