@@ -114,11 +114,12 @@ func (c *Client) Activate(ctx context.Context, o ActOptions) ([]Result, error) {
 			}
 		}
 		var out outcome
+		cs := reportedState(j.p, st.TrustedTime)
 		switch j.p.Channel {
 		case license.KMSClient:
-			out = c.activateKMS(ctx, j.p, j.prod, st.Settings, now)
+			out = c.activateKMS(ctx, j.p, j.prod, st.Settings, now, cs)
 		default:
-			out = c.activateMAK(ctx, j.p, j.prod, now)
+			out = c.activateMAK(ctx, j.p, j.prod, cs)
 		}
 		outs[i] = &out
 	}
@@ -141,6 +142,7 @@ func (c *Client) Activate(ctx context.Context, o ActOptions) ([]Result, error) {
 // the results.
 func (c *Client) applyOutcomes(skus []string, outs []*outcome, results []Result, cat *catalog.Catalog) error {
 	return c.update(func(st *State, _ *catalog.Catalog, now time.Time) error {
+		now = realign(st, outs, now)
 		for i, sku := range skus {
 			o := outs[i]
 			p := st.Products[sku]

@@ -23,7 +23,12 @@ import (
 // DefaultTimeout per try. A host that counts too few clients ends the
 // search (it answered); any other failure moves on to the next host.
 // Every host tried is listed in outcome.attempts with what it answered.
-func (c *Client) activateKMS(ctx context.Context, p Installed, prod catalog.Product, set Settings, now time.Time) outcome {
+//
+// The request carries the system time, not the trusted time: the host
+// checks it against its own clock (4 hours), and a trusted time that runs
+// ahead after a clock mistake must not keep the client from activating
+// (see license.Clock). It also carries the client's state (cs).
+func (c *Client) activateKMS(ctx context.Context, p Installed, prod catalog.Product, set Settings, now time.Time, cs *protocol.ClientState) outcome {
 	out := outcome{count: -1}
 	next := now.Add(time.Duration(p.EffectiveIntervals().Activation) * time.Minute).UTC().Format(time.RFC3339)
 	cat, err := c.Catalog()
@@ -44,7 +49,7 @@ func (c *Client) activateKMS(ctx context.Context, p Installed, prod catalog.Prod
 	}
 	group, _ := cat.Group(prod.Group)
 	req := protocol.ActivationRequest{Version: protocol.Version, Kind: protocol.KindKMS, SKU: prod.SKU, Group: group.Name,
-		HardwareID: c.opts.HardwareID, CMID: p.CMID, ClientTime: now.UTC(), Nonce: nonce}
+		HardwareID: c.opts.HardwareID, CMID: p.CMID, ClientTime: c.opts.Now().UTC(), Nonce: nonce, State: cs}
 	var answered *hresult.Error // the last refusal of a host that answered
 	for _, h := range hosts {
 		rctx, cancel := context.WithTimeout(ctx, DefaultTimeout)

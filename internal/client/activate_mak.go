@@ -15,8 +15,10 @@ import (
 
 // activateMAK activates a MAK or retail key against the activation service
 // (POST /v1/activate). The answer is verified against the catalog root and
-// must be a grant for this machine, this product and this request.
-func (c *Client) activateMAK(ctx context.Context, p Installed, prod catalog.Product, now time.Time) outcome {
+// must be a grant for this machine, this product and this request. Like a
+// KMS request it carries the system time and the client's state (cs).
+func (c *Client) activateMAK(ctx context.Context, p Installed, prod catalog.Product, cs *protocol.ClientState) outcome {
+	now := c.opts.Now().UTC()
 	if c.opts.ServiceURL == "" {
 		return outcome{count: -1, err: hresult.New(hresult.NoHost, "no activation service is configured").
 			WithHint("set --service URL or VOLACT_SERVICE")}
@@ -25,7 +27,7 @@ func (c *Client) activateMAK(ctx context.Context, p Installed, prod catalog.Prod
 	if err != nil {
 		return outcome{count: -1, err: err}
 	}
-	req, err := c.makRequest(p, prod, now)
+	req, err := c.makRequest(p, prod, now, cs)
 	if err != nil {
 		return outcome{count: -1, err: err}
 	}
@@ -57,7 +59,7 @@ func (c *Client) activateMAK(ctx context.Context, p Installed, prod catalog.Prod
 
 // makRequest is the MAK activation request for an installed product. It
 // carries the full key: the service must see it to check and count it.
-func (c *Client) makRequest(p Installed, prod catalog.Product, now time.Time) (protocol.ActivationRequest, error) {
+func (c *Client) makRequest(p Installed, prod catalog.Product, now time.Time, cs *protocol.ClientState) (protocol.ActivationRequest, error) {
 	if p.Key == "" {
 		return protocol.ActivationRequest{}, hresult.Newf(hresult.KeyNotInstalled, "no product key is installed for %s", prod.SKU)
 	}
@@ -71,7 +73,7 @@ func (c *Client) makRequest(p Installed, prod catalog.Product, now time.Time) (p
 	}
 	return protocol.ActivationRequest{
 		Version: protocol.Version, Kind: protocol.KindMAK, SKU: prod.SKU, Key: p.Key,
-		HardwareID: c.opts.HardwareID, CMID: p.CMID, ClientTime: now.UTC(), Nonce: nonce,
+		HardwareID: c.opts.HardwareID, CMID: p.CMID, ClientTime: now.UTC(), Nonce: nonce, State: cs,
 	}, nil
 }
 

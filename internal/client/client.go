@@ -142,11 +142,21 @@ func policy(p catalog.Product) license.Policy {
 }
 
 // clock returns the trusted time for this invocation given the store's
-// high-water mark.
+// trusted-time bookkeeping (see license.Clock), and updates it in st.
 func (c *Client) clock(st *State) (now time.Time, rolledBack bool) {
-	eff, hw, rb := license.TrustedNow(st.TrustedTime, c.opts.Now().UTC())
-	st.TrustedTime = hw
+	eff, next, rb := license.Clock{HighWater: st.TrustedTime, Wall: st.TrustedWall}.Now(c.opts.Now().UTC())
+	st.TrustedTime, st.TrustedWall = next.HighWater, next.Wall
 	return eff, rb
+}
+
+// keepClock saves the trusted clock after a read-only verb found the
+// system clock rolled back, so that the trusted time keeps counting from
+// this run instead of staying at the high-water mark until the next write.
+// It is best effort: a store that cannot be written is left as it is.
+func (c *Client) keepClock(rolledBack bool) {
+	if rolledBack {
+		_ = c.update(func(*State, *catalog.Catalog, time.Time) error { return nil })
+	}
 }
 
 // load reads the state without the lock and verifies it.

@@ -21,7 +21,8 @@ func (c *Client) InstallationRequest(sku string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	now, _ := c.clock(st)
+	_, rolledBack := c.clock(st)
+	c.keepClock(rolledBack)
 	p, err := proxyProduct(st, sku)
 	if err != nil {
 		return "", err
@@ -30,7 +31,7 @@ func (c *Client) InstallationRequest(sku string) (string, error) {
 	if !ok {
 		return "", hresult.Newf(hresult.SKUNotFound, "the installed catalog has no product %s", p.SKU)
 	}
-	req, err := c.makRequest(*p, prod, now)
+	req, err := c.makRequest(*p, prod, c.opts.Now().UTC(), reportedState(*p, st.TrustedTime))
 	if err != nil {
 		return "", err
 	}

@@ -27,7 +27,8 @@ func (c *Client) RearmStatus() ([]RearmInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	now, _ := c.clock(st)
+	now, rolledBack := c.clock(st)
+	c.keepClock(rolledBack)
 	out := []RearmInfo{}
 	for _, sku := range sortedSKUs(st) {
 		p := st.Products[sku]

@@ -11,13 +11,15 @@ import (
 
 // Status returns every installed product's status; with all, catalog
 // products without a key are listed too. It reads the store without taking
-// the lock and writes nothing.
+// the lock and writes nothing, except the trusted clock when the system
+// clock is found rolled back (see keepClock).
 func (c *Client) Status(all bool) (*Report, error) {
 	st, cat, err := c.load()
 	if err != nil {
 		return nil, err
 	}
 	now, rolledBack := c.clock(st)
+	c.keepClock(rolledBack)
 	r := &Report{TrustedTime: st.TrustedTime, ClockRolledBack: rolledBack, Products: []ProductStatus{},
 		Catalog: CatalogInfo{Root: cat.RootFingerprint(), Issuer: cat.Issuer}}
 	for _, prod := range cat.Products {

@@ -22,6 +22,9 @@ type State struct {
 	Settings    Settings              `json:"settings"`
 	History     []HistoryEntry        `json:"history,omitempty"`
 	TrustedTime time.Time             `json:"trusted_time,omitzero"`
+	// TrustedWall is the system time of the run that last saved
+	// TrustedTime (license.Clock.Wall).
+	TrustedWall time.Time `json:"trusted_wall,omitzero"`
 }
 
 // Installed is one product with its key and signed grant.

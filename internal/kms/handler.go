@@ -85,7 +85,10 @@ func newMetrics(h *Host) *metrics {
 		}),
 	}
 	count := prometheus.NewDesc("volact_kms_current_count", "Distinct clients counted per group (-1 before any).", []string{"group"}, nil)
-	m.http.Registry.MustRegister(m.requests, m.batch, collectorFunc{desc: count, collect: func(ch chan<- prometheus.Metric) {
+	resets := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "volact_kms_state_resets_total", Help: "Activation requests whose client state went backwards (state_reset).",
+	}, func() float64 { return float64(h.states.resets.Load()) })
+	m.http.Registry.MustRegister(m.requests, m.batch, resets, collectorFunc{desc: count, collect: func(ch chan<- prometheus.Metric) {
 		for g, n := range h.Counts() {
 			ch <- prometheus.MustNewConstMetric(count, prometheus.GaugeValue, float64(n), g)
 		}

@@ -42,6 +42,7 @@ type Host struct {
 	parsed   map[string]*protocol.Certificate // group -> the verified content of certs[group]
 	journal  *journal
 	applier  *applier
+	states   *stateSeen // client state per machine (stateseen.go)
 
 	mu       sync.Mutex
 	counters map[string]*counter // by group name
@@ -106,7 +107,11 @@ func Open(o Options) (h *Host, err error) {
 			c.restore(r.cmid, r.seen)
 		}
 	}
+	if h.states, err = openStateSeen(db); err != nil {
+		return nil, err
+	}
 	if h.journal, err = openJournal(o.Dir, next, applyKick); err != nil {
+		h.states.close()
 		return nil, err
 	}
 	h.applier = newApplier(db, h.journal, o.Now, func() time.Duration { return h.settings.HistoryRetention }, h.log)
@@ -167,6 +172,7 @@ func notActivated() error {
 // releases the data directory.
 func (h *Host) Close() error {
 	h.applier.close()
+	h.states.close()
 	_, _ = h.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	err := h.db.Close()
 	h.lock.unlock()
@@ -218,6 +224,7 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 		}
 		return nil, h.record(write{hist: row}, err)
 	}
+	h.recordStateReset(req, group.Name, row.Addr, now)
 	h.mu.Lock()
 	c := h.counters[group.Name]
 	count, seen := c.observe(req.CMID, now)

@@ -38,6 +38,25 @@ var migrations = [][]string{
 			PRIMARY KEY (key_id, host_id)
 		)`,
 	},
+	{ // 2: client state per machine and product, and state_reset events (clientstate.go)
+		`CREATE TABLE client_state (
+			hardware_id  TEXT NOT NULL,
+			sku          TEXT NOT NULL,
+			grace_start  TEXT NOT NULL,
+			rearm_count  INTEGER NOT NULL,
+			trusted_time TEXT NOT NULL,
+			updated_at   TEXT NOT NULL,
+			PRIMARY KEY (hardware_id, sku)
+		)`,
+		`CREATE TABLE events (
+			at          TEXT NOT NULL,
+			kind        TEXT NOT NULL,
+			hardware_id TEXT NOT NULL,
+			sku         TEXT NOT NULL,
+			detail      TEXT NOT NULL
+		)`,
+		`CREATE INDEX events_hardware_id ON events (hardware_id, at)`,
+	},
 }
 
 // migrate applies the missing migrations in one transaction. On PostgreSQL

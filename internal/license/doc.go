@@ -41,17 +41,21 @@
 // # Rules that keep grace honest
 //
 // Installing a key starts the initial grace only if the product never had
-// one, or when the key's channel changes. Replacing the key by another of
-// the same channel keeps the running grace (but drops the grant), and
+// one. Replacing the key by another one, of the same channel or not (a MAK,
+// a published KMS client key and back), keeps the running grace (but drops
+// the grant), and
 // [UninstallKey] keeps [Product.GraceStart] and [Product.RearmCount], so
 // uninstalling and installing a key is not a free rearm. [Rearm] is the only
 // way to restart the grace: it is allowed only while the product is not
 // activated, at most [Policy.RearmLimit] times (default 5), and regenerates
 // the client machine id (CMID).
 //
-// [TrustedNow] guards against a clock set back: a time more than
-// [RollbackTolerance] (10 minutes) before the highest time seen is replaced by
-// that high-water mark.
+// [Clock] guards against a clock set back: a system time more than
+// [RollbackTolerance] (10 minutes) behind the trusted timeline is replaced
+// by that timeline, which keeps running at the clock's pace (a rollback
+// never freezes grace), and the high-water mark never advances beyond the
+// time a run observed. [Realign] moves the timeline back to a grant's
+// signed time without giving grace back.
 //
 // # Schedule
 //

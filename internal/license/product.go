@@ -76,16 +76,17 @@ func (p Product) withIntervals(iv *Intervals) Product {
 }
 
 // InstallKey installs a key with the given last 5 characters (partial) for
-// SKU sku. The initial grace starts now if the product never had a grace, or
-// if the channel changes. Installing another key of the same channel keeps
-// the running grace (so inpkey is not a free rearm). A different key, SKU or
+// SKU sku. The initial grace starts now only if the product never had a
+// grace. Installing another key, of the same channel or of another one
+// (MAK, a published KMS client key, retail), keeps the running grace, so
+// neither inpkey nor unpkey + inpkey is a free rearm: [Rearm] is the only
+// way to restart it. A different key, SKU or
 // channel drops the grant and the last attempt, so the product must be
 // activated again; reinstalling the same key keeps them. The CMID is kept if
 // set, else cmid is used.
 func InstallKey(p Product, sku, name string, ch Channel, partial string, now time.Time, hwid, cmid string) Product {
 	sameKey := p.SKU == sku && p.Channel == ch && p.PartialKey == partial
-	channelChanged := p.Channel != "" && p.Channel != ch
-	if p.GraceStart.IsZero() || channelChanged {
+	if p.GraceStart.IsZero() {
 		p.GraceStart, p.GraceKind = now, OOBGrace
 	}
 	if !sameKey {

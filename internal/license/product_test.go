@@ -27,7 +27,11 @@ func TestInstallKeyGrace(t *testing.T) {
 		{"other key same channel keeps grace, drops grant", kms, KMSClient, "ZZZZZ", t0, false},
 		{"same key again keeps grace and grant", kms, KMSClient, "T83GX", t0, true},
 		{"uninstall then install keeps grace", UninstallKey(mak), MAK, "T83GX", t0, false},
-		{"channel change restarts grace, drops grant", kms, MAK, "T83GX", day20, false},
+		{"channel change keeps grace, drops grant", kms, MAK, "T83GX", t0, false},
+		{"MAK to KMS client key keeps grace", keyed(MAK), KMSClient, "T83GX", t0, false},
+		{"KMS client key back to MAK keeps grace", keyed(KMSClient), MAK, "ZZZZZ", t0, false},
+		{"unpkey then key of another channel keeps grace", UninstallKey(keyed(MAK)), KMSClient, "T83GX", t0, false},
+		{"retail to MAK keeps grace", keyed(Retail), MAK, "T83GX", t0, false},
 		{"hardware-change grace becomes initial grace", observed(mak, t0.Add(5*day)), MAK, "ZZZZZ", t0.Add(5 * day), false},
 		{"rearmed grace kept", mustRearm(t, keyed(MAK), t0.Add(10*day)), MAK, "ZZZZZ", t0.Add(10 * day), false},
 	}

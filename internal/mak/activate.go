@@ -101,6 +101,7 @@ func (s *Server) activate(ctx context.Context, req protocol.ActivationRequest, c
 	case k.Product != prod.ID:
 		return protocol.Envelope{}, notFound(k, "is not a key for "+prod.SKU)
 	}
+	s.recordClientState(ctx, req, prod.SKU, now)
 	ref := makRef(k, prod)
 	env, err := s.seal(protocol.Grant{
 		Kind: protocol.KindMAK, SKU: prod.SKU, HardwareID: req.HardwareID, CMID: req.CMID,

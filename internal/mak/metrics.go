@@ -13,6 +13,7 @@ import (
 type metrics struct {
 	http        *httpserve.Metrics
 	activations *prometheus.CounterVec
+	stateResets prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -23,7 +24,11 @@ func newMetrics() *metrics {
 			Help: "Activation requests by kind (activate, proxy, host) and result code (0x00000000 is success).",
 		}, []string{"kind", "code"}),
 	}
-	m.http.Registry.MustRegister(m.activations)
+	m.stateResets = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "volact_mak_state_resets_total",
+		Help: "Activation requests whose client state went backwards (state_reset), by online and proxy activation.",
+	})
+	m.http.Registry.MustRegister(m.activations, m.stateResets)
 	return m
 }
 

@@ -32,6 +32,22 @@ type ActivationRequest struct {
 	ClientTime time.Time `json:"client_time"`
 	Nonce      string    `json:"nonce"`
 	Group      string    `json:"group,omitempty"` // counted group; kms only
+	// State is the client's local licensing state for this product, so
+	// that a server can see a store that went backwards (see
+	// [ClientState]). Optional: older clients do not send it.
+	State *ClientState `json:"state,omitempty"`
+}
+
+// ClientState is what a client reports about its local state in an
+// activation request (KMS, MAK and the proxy installation request). The
+// store that holds it can be edited or reset by the machine's owner, so
+// servers never refuse on it: they keep the highest values seen per
+// machine and record a rearm count lower than seen, or a grace start later
+// than seen with the same rearm count, as a state_reset event.
+type ClientState struct {
+	GraceStart  time.Time `json:"grace_start,omitzero"`  // start of the running grace
+	RearmCount  int       `json:"rearm_count"`           // rearms used
+	TrustedTime time.Time `json:"trusted_time,omitzero"` // trusted-time high-water mark
 }
 
 // InstallationRequest is the proxy (offline) form of a MAK activation

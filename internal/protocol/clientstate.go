@@ -1,0 +1,59 @@
+package protocol
+
+import (
+	"fmt"
+	"time"
+)
+
+// StateResetTolerance is how much later than seen a reported grace start
+// may be before it counts as a reset: the trusted-time tolerance of the
+// client (10 minutes, design §2).
+const StateResetTolerance = 10 * time.Minute
+
+// StateReset is the name servers record a reset client state under, in
+// their history and metrics.
+const StateReset = "state_reset"
+
+// WentBack reports whether s, reported now by a machine, went backwards
+// from seen, reported by the same machine and product before, and says
+// how. A rearm restarts the grace and counts one more rearm, so a later
+// grace start is only a reset when the rearm count did not grow:
+//
+//   - a rearm count lower than seen, or
+//   - the same rearm count with a grace start more than
+//     [StateResetTolerance] later than seen.
+//
+// An edited or deleted store, and a reimaged machine, look like this. A
+// zero grace start (a client with no key) is never a reset by itself.
+func (s ClientState) WentBack(seen ClientState) (bool, string) {
+	switch {
+	case s.RearmCount < seen.RearmCount:
+		return true, fmt.Sprintf("rearm count %d is lower than %d seen before", s.RearmCount, seen.RearmCount)
+	case s.RearmCount == seen.RearmCount && !s.GraceStart.IsZero() && !seen.GraceStart.IsZero() &&
+		s.GraceStart.After(seen.GraceStart.Add(StateResetTolerance)):
+		return true, fmt.Sprintf("grace start %s is later than %s seen before without a rearm",
+			s.GraceStart.UTC().Format(time.RFC3339), seen.GraceStart.UTC().Format(time.RFC3339))
+	}
+	return false, ""
+}
+
+// Next is the state a server keeps after seeing s, having seen seen
+// before: s itself after a reset (so that a reimaged machine is reported
+// once, and a second reset again), else the highest rearm count, the
+// earliest grace start for it and the highest trusted time.
+func (s ClientState) Next(seen ClientState, reset bool) ClientState {
+	if reset {
+		return s
+	}
+	out := seen
+	switch {
+	case s.RearmCount > seen.RearmCount:
+		out.RearmCount, out.GraceStart = s.RearmCount, s.GraceStart
+	case out.GraceStart.IsZero() || (!s.GraceStart.IsZero() && s.GraceStart.Before(out.GraceStart)):
+		out.GraceStart = s.GraceStart
+	}
+	if s.TrustedTime.After(out.TrustedTime) {
+		out.TrustedTime = s.TrustedTime
+	}
+	return out
+}

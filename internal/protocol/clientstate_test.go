@@ -1,0 +1,73 @@
+package protocol
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestClientStateOptional checks that requests without the client state
+// stay valid and that the state round-trips.
+func TestClientStateOptional(t *testing.T) {
+	old := `{"version":1,"kind":"kms","sku":"s","hardware_id":"h","cmid":"c","client_time":"2025-01-01T00:00:00Z","nonce":"n"}`
+	var r ActivationRequest
+	if err := json.Unmarshal([]byte(old), &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Validate(); err != nil || r.State != nil {
+		t.Fatalf("an old request: err %v, state %v", err, r.State)
+	}
+	gs := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	r.State = &ClientState{GraceStart: gs, RearmCount: 2, TrustedTime: gs.Add(time.Hour)}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"state":{"grace_start":"2025-01-01T00:00:00Z","rearm_count":2,"trusted_time":"2025-01-01T01:00:00Z"}`) {
+		t.Errorf("wire form %s", b)
+	}
+	var back ActivationRequest
+	if err := json.Unmarshal(b, &back); err != nil || back.State == nil || *back.State != *r.State {
+		t.Errorf("round trip: %v %+v", err, back.State)
+	}
+	text, err := EncodeText(RequestPrefix, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromText InstallationRequest
+	if err := DecodeText(RequestPrefix, text, &fromText); err != nil || fromText.State == nil || fromText.State.RearmCount != 2 {
+		t.Errorf("installation request text: %v %+v", err, fromText.State)
+	}
+}
+
+func TestClientStateWentBack(t *testing.T) {
+	g := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	seen := ClientState{GraceStart: g, RearmCount: 2, TrustedTime: g.Add(48 * time.Hour)}
+	tests := []struct {
+		name string
+		s    ClientState
+		want bool
+	}{
+		{"same", seen, false},
+		{"later trusted time", ClientState{GraceStart: g, RearmCount: 2, TrustedTime: g.Add(96 * time.Hour)}, false},
+		{"rearm: later grace, higher count", ClientState{GraceStart: g.Add(72 * time.Hour), RearmCount: 3}, false},
+		{"rearm count lowered", ClientState{GraceStart: g, RearmCount: 1}, true},
+		{"grace start moved later", ClientState{GraceStart: g.Add(24 * time.Hour), RearmCount: 2}, true},
+		{"grace start within tolerance", ClientState{GraceStart: g.Add(5 * time.Minute), RearmCount: 2}, false},
+		{"grace start earlier (realigned)", ClientState{GraceStart: g.Add(-24 * time.Hour), RearmCount: 2}, false},
+		{"fresh store (reimage)", ClientState{GraceStart: g.Add(30 * 24 * time.Hour)}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, why := tt.s.WentBack(seen)
+			if got != tt.want || (got && why == "") {
+				t.Errorf("WentBack = %v %q, want %v", got, why, tt.want)
+			}
+			next := tt.s.Next(seen, got)
+			if again, _ := tt.s.WentBack(next); again {
+				t.Errorf("the same state again counts as a reset: kept %+v", next)
+			}
+		})
+	}
+}
