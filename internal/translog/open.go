@@ -190,7 +190,11 @@ func (l *Log) scan(size int64, known *Checkpoint, synced, rewrite int64) (scanRe
 			if err != nil {
 				return res, err
 			}
-			if c.Size != front.n || c.Hash != root {
+			if c.Size != front.n {
+				return res, fmt.Errorf("%w: the checkpoint record at byte %d is signed for %d leaves but follows %d: leaves were deleted or inserted from leaf %d on; refusing to open",
+					ErrFork, off, c.Size, front.n, res.ckpt.Size)
+			}
+			if c.Hash != root {
 				return res, l.forkError(c.Size, res)
 			}
 			res.front, res.end, res.ckpt = front.clone(), off+n, c
