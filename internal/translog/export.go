@@ -115,7 +115,10 @@ func (e *ExportError) Unwrap() error { return e.Err }
 // leaf fails at the first checkpoint after it, and the error (an
 // *ExportError) names the leaves since the checkpoint before; a
 // checkpoint signed by another key fails at that checkpoint. Leaves after
-// the last checkpoint are an error. It holds no leaves in memory.
+// the last checkpoint are an error. A checkpoint left out changes no tree
+// and is not found here: compare the export with the checkpoints clients
+// hold ([Report.LatestNote] must extend them). It holds no leaves in
+// memory.
 func VerifyExport(r io.Reader, v note.Verifier) (Report, error) {
 	var rep Report
 	sc := bufio.NewScanner(r)
