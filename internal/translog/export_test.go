@@ -77,7 +77,7 @@ func TestVerifyExportFindsTampering(t *testing.T) {
 	k := newTestKey(t, 1)
 	good := exportOf(t, k, 8)
 	otherKey := exportOf(t, newTestKey(t, 2), 8)
-	leafLine := func(i int) int { return 1 + 2*i }  // index in lines
+	leafLine := func(i int) int { return 1 + 2*i } // index in lines
 	ckptLine := func(i int) int { return 2 + 2*i } // checkpoint of size i+1
 	tests := []struct {
 		name     string
