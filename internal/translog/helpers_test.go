@@ -22,17 +22,22 @@ type testKey struct {
 
 func newTestKey(tb testing.TB, seed byte) testKey {
 	tb.Helper()
+	k, err := makeTestKey(seed)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k
+}
+
+func makeTestKey(seed byte) (testKey, error) {
 	priv := ed25519.NewKeyFromSeed(append(make([]byte, 31), seed))
 	origin := Origin(OriginKMS, priv.Public().(ed25519.PublicKey))
 	s, err := NewSigner(origin, priv)
 	if err != nil {
-		tb.Fatal(err)
+		return testKey{}, err
 	}
 	v, err := NewVerifier(origin, priv.Public().(ed25519.PublicKey))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return testKey{origin, s, v}
+	return testKey{origin, s, v}, err
 }
 
 func (k testKey) opts() Options { return Options{Signer: k.signer, Verifier: k.verif} }
