@@ -134,6 +134,16 @@ func TestOpenRefusesFork(t *testing.T) {
 				return append(b[:ls[4].off:ls[4].off], b[ls[4].off+ls[4].size:]...)
 			})
 		}, ErrFork, "deleted or inserted from leaf 4 on"},
+		{"leaf edited, checksum fixed, hashes and slots lost", func(t *testing.T, dir string) {
+			editLeaf(t, dir, 3, true)
+			if err := os.Remove(filepath.Join(dir, hashesName)); err != nil {
+				t.Fatal(err)
+			}
+			patchFile(t, dir, logName, func(b []byte) []byte {
+				clear(b[slotOffset:recordsStart])
+				return b
+			})
+		}, ErrFork, "do not reproduce the signed checkpoint of size 4"},
 		{"log truncated below a signed checkpoint", func(t *testing.T, dir string) {
 			ls := leafRecords(t, dir)
 			truncate(t, dir, ls[6].off)

@@ -103,6 +103,11 @@ func TestVerifyReceiptRefuses(t *testing.T) {
 		{"short proof", func(r *Receipt) { r.Proof = r.Proof[1:] }, k, "not in the tree"},
 		{"bad proof hash", func(r *Receipt) { r.Proof = append(tlog.RecordProof{{1}}, r.Proof[1:]...) }, k, "not in the tree"},
 		{"no checkpoint", func(r *Receipt) { r.Checkpoint = nil }, k, "malformed"},
+		{"checkpoint of another origin", func(r *Receipt) {
+			c, _ := OpenCheckpoint(r.Checkpoint, k.verif)
+			c.Origin = "volact-kms/elsewhere"
+			r.Checkpoint, _ = signCheckpoint(c, k.signer)
+		}, k, "checkpoint of log \"volact-kms/elsewhere\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,6 +165,9 @@ func TestConcurrentAppendsShareSignatures(t *testing.T) {
 	t.Logf("%d appends, %d batches, %d signatures, %d syncs", st.Appends, st.Batches, st.Signatures, st.Syncs)
 	if st.Appends != clients*each || l.Size() != clients*each {
 		t.Fatalf("appends %d size %d, want %d", st.Appends, l.Size(), clients*each)
+	}
+	if st.Syncs < st.Batches {
+		t.Errorf("%d fsyncs for %d batches: want at least one per batch", st.Syncs, st.Batches)
 	}
 	if st.Signatures >= st.Appends || st.Signatures != st.Batches {
 		t.Errorf("signatures %d batches %d for %d appends: want one per batch, fewer than appends",

@@ -75,16 +75,18 @@ func (l *Log) open() error {
 
 	hpath := filepath.Join(l.dir, hashesName)
 	hf, err := os.OpenFile(hpath, os.O_RDWR, 0)
+	defer func() {
+		if l.hashes == nil && hf != nil {
+			hf.Close() // refused before the log took it over
+		}
+	}()
 	if errors.Is(err, fs.ErrNotExist) {
-		synced = 0 // removed by hand to be rebuilt
-		hf, err = os.OpenFile(hpath, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	}
-	if err != nil {
+		synced = 0 // removed by hand to be rebuilt: created once the leaves check out
+	} else if err != nil {
 		return fmt.Errorf("translog: %w", err)
 	}
-	l.hashes = &hashFile{f: hf}
 
-	res, err := l.scan(size, known, synced, -1)
+	res, err := l.scan(size, known, synced, hf, -1)
 	if err != nil {
 		return err
 	}
@@ -97,6 +99,12 @@ func (l *Log) open() error {
 			ErrFork, known.Size, path, res.ckpt.Size, res.stop)
 	}
 
+	if hf == nil {
+		if hf, err = os.OpenFile(hpath, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+			return fmt.Errorf("translog: %w", err)
+		}
+	}
+	l.hashes = &hashFile{f: hf}
 	if size > res.end {
 		if err := l.moveAside(res, size); err != nil {
 			return err
@@ -105,7 +113,7 @@ func (l *Log) open() error {
 	count := tlog.StoredHashCount(res.front.n)
 	if res.firstBad >= 0 && res.firstBad < count {
 		l.recovery.RebuiltHashes = count - res.firstBad
-		if _, err := l.scan(res.end, nil, 0, res.firstBad); err != nil {
+		if _, err := l.scan(res.end, nil, 0, hf, res.firstBad); err != nil {
 			return err
 		}
 	}
@@ -129,15 +137,19 @@ func (l *Log) open() error {
 
 // scan reads the log file's records up to size, recomputing every hash
 // and checking every checkpoint record and the known checkpoint. It
-// compares the hashes file with the recomputed hashes, or, from stored
-// index rewrite on if rewrite >= 0, overwrites it with them.
-func (l *Log) scan(size int64, known *Checkpoint, synced, rewrite int64) (scanResult, error) {
+// compares the hashes file hf (nil if there is none) with the recomputed
+// hashes, or, from stored index rewrite on if rewrite >= 0, overwrites it
+// with them.
+func (l *Log) scan(size int64, known *Checkpoint, synced int64, hf *os.File, rewrite int64) (scanResult, error) {
 	res := scanResult{front: &frontier{}, end: recordsStart, firstBad: -1, firstBadSynced: -1}
 	r := bufio.NewReaderSize(io.NewSectionReader(l.f, recordsStart, size-recordsStart), 1<<16)
-	hr := bufio.NewReaderSize(io.NewSectionReader(l.hashes.f, 0, 1<<62), 1<<16)
+	var hr io.Reader = bytes.NewReader(nil) // no hashes file yet
+	if hf != nil {
+		hr = bufio.NewReaderSize(io.NewSectionReader(hf, 0, 1<<62), 1<<16)
+	}
 	var hw *bufio.Writer
 	if rewrite >= 0 {
-		hw = bufio.NewWriterSize(io.NewOffsetWriter(l.hashes.f, rewrite*tlog.HashSize), 1<<16)
+		hw = bufio.NewWriterSize(io.NewOffsetWriter(hf, rewrite*tlog.HashSize), 1<<16)
 	}
 	front, off := &frontier{}, int64(recordsStart)
 	var buf []byte
