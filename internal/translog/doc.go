@@ -45,10 +45,11 @@
 //     records followed by the checkpoint record that covers them.
 //   - A slot is a u32 length, a u32 CRC-32C, then a u64 sequence number, a
 //     u64 count of hashes known to be synced in "hashes", and the signed
-//     note of a checkpoint already on stable storage. The slots are
-//     written alternately after each batch and become durable with the
-//     next batch's fsync, or at Close; Open uses the valid slot with the
-//     highest sequence number as the newest checkpoint ever published.
+//     note of a checkpoint already on stable storage. Before each batch
+//     is written, the newest durable checkpoint goes to the older slot, so
+//     it becomes durable with that batch's fsync (or at Close); Open uses
+//     the valid slot with the highest sequence number as the newest
+//     checkpoint handed out, give or take the last batch.
 //   - "hashes": the tlog stored hashes, 32 bytes each, the hash with
 //     stored index i (tlog.StoredHashIndex) at offset 32*i: about 64
 //     bytes per leaf. It is derived from the leaves: it is written with
@@ -72,9 +73,19 @@
 // when a signed checkpoint would not be reproduced (the log holds fewer
 // leaves than a checkpoint already signed, or a leaf changed), and with
 // an error wrapping [ErrCorrupt] when the hashes file disagrees with the
-// leaves in its synced part. It never signs a second tree of a size
-// already signed with a different root: a fork must be resolved by a
-// person, not papered over.
+// leaves in its synced part. A fork must be resolved by a person, not
+// papered over; Open changes no file when it refuses.
+//
+// A checkpoint is handed out (in a receipt or by [Log.Checkpoint]) only
+// once it is durable, so a log never hands out two trees of one size. A
+// checkpoint signed for a batch that a crash cut short was never handed
+// out, and its size is signed again after recovery. The one case Open
+// cannot tell from a crash is damage, after its fsync, to the very last
+// batch of a log that was not closed: the slot may be one batch behind.
+//
+// A damaged or missing hashes file outside its synced part is rebuilt
+// from the leaves (see [Recovery]); inside it, Open refuses, and removing
+// the hashes file asks for a rebuild.
 //
 // The log keeps no leaves in memory: hashes are read from the hashes file
 // through a small cache, and Open streams the file once.

@@ -219,7 +219,8 @@ func (l *Log) checkSize(size int64) error {
 
 // Close waits for the batch being written, writes the newest checkpoint
 // to its slot, syncs the files and releases the log. Appends waiting for
-// a batch fail with ErrClosed.
+// a batch fail with ErrClosed. Call it after Export and the proof methods
+// have returned.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	if l.closed {
