@@ -20,6 +20,7 @@ import (
 	"github.com/volact/volact/internal/client"
 	"github.com/volact/volact/internal/kms"
 	"github.com/volact/volact/internal/kms/kmstest"
+	"github.com/volact/volact/internal/license"
 	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/productkey"
 )
@@ -74,12 +75,12 @@ func TestGraceNotExtendedByKeySwitches(t *testing.T) {
 				CatalogPath: filepath.Join(s.auth.Dir, "catalog.json"), Now: clk.now, HardwareID: "hw-grace"})
 			install(t, c, s.mint(t, productkey.MAK, sku, 5))
 			tt.do(t, c, clk)
-			if st := status(t, c, sku); st.Status == "oob_grace" && st.GraceRemaining > 30*day-clk.t.Sub(mt0) {
+			if st := status(t, c, sku); st.Status == license.OOBGrace && st.GraceRemaining > 30*day-clk.t.Sub(mt0) {
 				t.Fatalf("after the switch: %v of grace left", st.GraceRemaining)
 			}
 			// Day 30 on the trusted timeline: the grace of day 0 has run out.
 			clk.t = clk.t.Add(30*day - clk.t.Sub(mt0) + time.Hour)
-			if st := status(t, c, sku); st.Status != "notification" {
+			if st := status(t, c, sku); st.Status != license.Notification {
 				t.Fatalf("on day 30: %s, %v left, want notification", st.Status, st.GraceRemaining)
 			}
 		})
@@ -114,7 +115,7 @@ func TestTrustedTimeAfterClockAheadOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r1.ClockRolledBack || r1.Products[0].Status != "notification" {
+	if !r1.ClockRolledBack || r1.Products[0].Status != license.Notification {
 		t.Fatalf("after the year ahead: rolled back %v, %s", r1.ClockRolledBack, r1.Products[0].Status)
 	}
 	clk.t = mt0.Add(2 * time.Hour)
@@ -126,7 +127,7 @@ func TestTrustedTimeAfterClockAheadOnce(t *testing.T) {
 		t.Fatalf("activation with the clock right again: %v", err)
 	}
 	r3, _ := c.Status(false)
-	if r3.ClockRolledBack || r3.TrustedTime.After(mt0.Add(2*time.Hour+time.Minute)) || r3.Products[0].Status != "licensed" {
+	if r3.ClockRolledBack || r3.TrustedTime.After(mt0.Add(2*time.Hour+time.Minute)) || r3.Products[0].Status != license.Licensed {
 		t.Fatalf("after activating: rolled back %v, trusted %v, %s", r3.ClockRolledBack, r3.TrustedTime, r3.Products[0].Status)
 	}
 }
@@ -195,7 +196,7 @@ func TestStateResetReportedByService(t *testing.T) {
 	}
 	editStore(t, store, resetState("suite-pro", mt0.Add(time.Hour)))
 	res, err := c.Activate(context.Background(), client.ActOptions{})
-	if err != nil || res[0].Status != "licensed" {
+	if err != nil || res[0].Status != license.Licensed {
 		t.Fatalf("activation after the edit: %v %+v", err, res)
 	}
 	if n := serviceResets(t, s, "hw-reset"); n != 1 {
@@ -252,7 +253,7 @@ func TestStateResetReportedByKMSHost(t *testing.T) {
 	}
 	editStore(t, store, resetState("suite-pro", kt0.Add(2*time.Hour)))
 	res, err := target.Activate(context.Background(), client.ActOptions{})
-	if err != nil || res[0].Status != "licensed" {
+	if err != nil || res[0].Status != license.Licensed {
 		t.Fatalf("activation after the edit: %v %+v", err, res)
 	}
 	if got := metric(t, fmt.Sprintf("http://127.0.0.1:%d", port), "volact_kms_state_resets_total"); got != "1" {
