@@ -1,8 +1,11 @@
 package client
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/volact/volact/internal/catalog"
@@ -10,6 +13,7 @@ import (
 	"github.com/volact/volact/internal/license"
 	"github.com/volact/volact/internal/machineid"
 	"github.com/volact/volact/internal/protocol"
+	"github.com/volact/volact/internal/store"
 )
 
 // ActOptions select what Activate does.
@@ -71,6 +75,7 @@ func (c *Client) Activate(ctx context.Context, o ActOptions) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	onDisk := *st // before this run's clock: what touch compares with
 	now, _ := c.clock(st)
 	type job struct {
 		p    Installed
@@ -122,6 +127,11 @@ func (c *Client) Activate(ctx context.Context, o ActOptions) ([]Result, error) {
 			out = c.activateMAK(ctx, j.p, j.prod, cs)
 		}
 		outs[i] = &out
+	}
+	if !slices.ContainsFunc(outs, func(o *outcome) bool { return o != nil }) {
+		// Nothing was due (a login script, a VPN hook): no fsync unless
+		// this run changed the store (see touch).
+		return results, c.touch(&onDisk)
 	}
 	skus := make([]string, len(jobs))
 	for i, j := range jobs {
@@ -186,5 +196,34 @@ func (c *Client) applyOutcomes(skus []string, outs []*outcome, results []Result,
 			}
 		}
 		return nil
+	})
+}
+
+// touch saves what a run that contacted nobody observed (a hardware
+// change starts its grace, the trusted clock moves on), but writes nothing
+// when the only change is the trusted clock moving forward by less than
+// license.RollbackTolerance since before: a rollback smaller than that is
+// tolerated anyway, so the saved clock loses no protection, and repeated
+// runs (login script and VPN hook at once) cost no fsync.
+func (c *Client) touch(before *State) error {
+	return c.update(func(st *State, _ *catalog.Catalog, _ time.Time) error {
+		if st.TrustedTime.Sub(before.TrustedTime) >= license.RollbackTolerance ||
+			st.TrustedWall.Sub(before.TrustedWall) >= license.RollbackTolerance || st.TrustedTime.Before(before.TrustedTime) {
+			return nil
+		}
+		was, err1 := json.Marshal(struct {
+			P map[string]*Installed
+			S Settings
+			H []HistoryEntry
+		}{before.Products, before.Settings, before.History})
+		now, err2 := json.Marshal(struct {
+			P map[string]*Installed
+			S Settings
+			H []HistoryEntry
+		}{st.Products, st.Settings, st.History})
+		if err1 != nil || err2 != nil || !bytes.Equal(was, now) {
+			return nil
+		}
+		return store.ErrUnchanged
 	})
 }

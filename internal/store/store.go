@@ -82,7 +82,9 @@ func (s *Store) Update(v any, fn func(exists bool) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(exists); err != nil {
+	if err := fn(exists); errors.Is(err, ErrUnchanged) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	data, err := encode(v, s.now())
@@ -95,6 +97,11 @@ func (s *Store) Update(v any, fn func(exists bool) error) error {
 	removeTemps(s.Dir)
 	return nil
 }
+
+// ErrUnchanged, returned by the function given to Update, means that
+// nothing worth writing changed: Update then leaves the file as it is and
+// returns nil.
+var ErrUnchanged = errors.New("store: nothing to write")
 
 // Reset removes the state file under the lock. It is for an explicit admin
 // reset only; volact never calls it on its own. A missing store is not an
