@@ -145,7 +145,11 @@ SIGINT and SIGTERM stop the host gracefully.`,
 			if err := checkHostOverrides(f, dir, nil); err != nil {
 				return err
 			}
-			h, err := kms.Open(kms.Options{Dir: dir, Now: f.MustNow, Name: name, Logger: log})
+			hostID, err := machineid.ID(f.Getenv("VOLACT_MACHINE_ID"))
+			if err != nil {
+				return err
+			}
+			h, err := kms.Open(kms.Options{Dir: dir, Now: f.MustNow, Name: name, Logger: log, HostID: hostID})
 			if err != nil {
 				return err
 			}
