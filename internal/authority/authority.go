@@ -160,6 +160,17 @@ func Load(dir string) (*Authority, error) {
 // Public returns the root public key (the key clients pin).
 func (a *Authority) Public() ed25519.PublicKey { return a.Root.Public().(ed25519.PublicKey) }
 
+// Fingerprint is the root's fingerprint, "sha256:<hex>"
+// (catalog.RootFingerprint): what the authority's ledger records as its
+// owner.
+func (a *Authority) Fingerprint() string { return catalog.RootFingerprint(a.Public()) }
+
+// Exists reports whether dir holds an authority (a root key).
+func Exists(dir string) bool {
+	_, err := os.Lstat(filepath.Join(dir, RootKeyFile))
+	return err == nil
+}
+
 // MACSecret is the secret product key MACs are made with:
 // HMAC-SHA256(root seed, "volact key mac v1").
 func (a *Authority) MACSecret() []byte {

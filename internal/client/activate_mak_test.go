@@ -36,7 +36,7 @@ func newMAKService(t *testing.T) *makService {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := ledger.Open(context.Background(), filepath.Join(t.TempDir(), "service.db"))
+	l, err := ledger.Create(context.Background(), filepath.Join(t.TempDir(), "service.db"), a.Fingerprint())
 	if err != nil {
 		t.Fatal(err)
 	}

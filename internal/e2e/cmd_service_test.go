@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/authority"
-	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/productkey"
 )
@@ -219,9 +218,7 @@ func TestEditedGrant(t *testing.T) {
 // that SIGTERM stops it with exit 0.
 func TestServeTLS(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := authority.Init(filepath.Join(dir, "auth"), time.Now(), authority.AllowOverrides(catalog.OverrideClock, catalog.OverrideMachineID)); err != nil {
-		t.Fatal(err)
-	}
+	newAuthority(t, filepath.Join(dir, "auth"), time.Now(), "")
 	certPEM, keyPEM, pool := selfSigned(t)
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	os.WriteFile(certFile, certPEM, 0o600)

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/volact/volact/internal/authority"
-	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/pgtest"
 	"github.com/volact/volact/internal/productkey"
@@ -28,10 +26,7 @@ type makSetup struct {
 func newMakSetup(t *testing.T, dsn string, limit int) *makSetup {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "auth")
-	a, err := authority.Init(dir, time.Now().UTC(), authority.AllowOverrides(catalog.OverrideClock, catalog.OverrideMachineID))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := newAuthority(t, dir, time.Now().UTC(), dsn)
 	k, err := a.Mint(productkey.MAK, "workstation-ent", limit, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -59,6 +59,8 @@ func TestScript(t *testing.T) {
 			"envfile":  cmdEnvfile,
 			"dns":      cmdDNS,
 			"keyfile":  cmdKeyfile,
+			"mode":     cmdMode,
+			"garble":   cmdGarble,
 		},
 	})
 }

@@ -17,11 +17,8 @@ import (
 // service on 127.0.0.1 with a SQLite ledger in dir; both stop with the test.
 func startService(t *testing.T, dir string, now time.Time) (*authority.Authority, *ledger.Ledger, *httptest.Server) {
 	t.Helper()
-	a, err := authority.Init(filepath.Join(dir, "auth"), now, authority.AllowOverrides(catalog.OverrideClock, catalog.OverrideMachineID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := ledger.Open(context.Background(), filepath.Join(dir, "service.db"))
+	a := newAuthority(t, filepath.Join(dir, "auth"), now, "-")
+	l, err := ledger.Create(context.Background(), filepath.Join(dir, "service.db"), a.Fingerprint())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,4 +30,28 @@ func startService(t *testing.T, dir string, now time.Time) (*authority.Authority
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return a, l, ts
+}
+
+// newAuthority creates an authority in dir that allows the clock and
+// machine-id overrides, and its ledger in dsn (dir/service.db when dsn is
+// "", none when it is "-"), as volactd mak init --allow-overrides
+// clock,machine-id does. Servers open only a ledger made this way.
+func newAuthority(t *testing.T, dir string, now time.Time, dsn string) *authority.Authority {
+	t.Helper()
+	a, err := authority.Init(dir, now, authority.AllowOverrides(catalog.OverrideClock, catalog.OverrideMachineID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dsn == "-" {
+		return a
+	}
+	if dsn == "" {
+		dsn = filepath.Join(dir, "service.db")
+	}
+	l, err := ledger.Create(context.Background(), dsn, a.Fingerprint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	return a
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"database/sql"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -17,18 +16,27 @@ import (
 	"github.com/volact/volact/internal/protocol"
 )
 
-// withDir runs fn with the data directory locked and its database open.
+// withDir runs fn with the data directory locked and its database open:
+// created if need be with create (install-key), else an existing and
+// intact one only.
 func withDir(dir string, create bool, fn func(db *sql.DB) error) error {
+	mode := dbCheck
+	if create {
+		mode = dbCreate
+	}
 	lock, err := lockDir(dir, create)
 	if err != nil {
 		return err
 	}
 	defer lock.unlock()
-	db, err := openDB(filepath.Join(dir, DBFile), true)
+	db, err := openDB(dbPath(dir), mode)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if err := moveHostKeys(context.Background(), db, dir); err != nil {
+		return err
+	}
 	return fn(db)
 }
 
@@ -62,10 +70,13 @@ func InstallKey(dir, key string, catalogData []byte, now time.Time) (HostKey, er
 			return hresult.Newf(hresult.SKUNotFound, "KMS host key %s is for group id %d, which the catalog does not list", k.Redacted(), k.Product)
 		}
 		out = HostKey{Group: g.Name, Last5: k.Last5(), InstalledAt: now.UTC()}
+		if err := putHostKey(dir, g.Name, k.String()); err != nil {
+			return err
+		}
 		return inTx(context.Background(), db, func(tx *sql.Tx) error {
 			_, err := tx.Exec(`INSERT INTO host_keys(grp, key, installed_at) VALUES(?,?,?)
 				ON CONFLICT(grp) DO UPDATE SET key = excluded.key, installed_at = excluded.installed_at, certificate = '', activated_at = 0`,
-				g.Name, k.String(), now.UnixNano())
+				g.Name, redactedPrefix+k.Last5(), now.UnixNano())
 			return err
 		})
 	})
@@ -96,6 +107,19 @@ func ActivateHost(ctx context.Context, dir, serviceURL, hostID string, hc *http.
 		if len(keys) == 0 {
 			return hresult.New(hresult.KeyNotInstalled, "no KMS host key is installed on this host").
 				WithHint("install one first: volactd kms install-key KEY --data DIR")
+		}
+		full, err := readHostKeys(dir)
+		if err != nil {
+			return err
+		}
+		for i := range keys {
+			if k := full[keys[i].Group]; k != "" && last5(k) == keys[i].Last5 {
+				keys[i].key = k
+				continue
+			}
+			return hresult.Newf(hresult.KeyNotInstalled, "the host key of group %s is missing from %s", keys[i].Group, KeysFile).
+				WithExit(hresult.ExitStore).
+				WithHint("install it again: volactd kms install-key KEY --data DIR")
 		}
 		signer, err := signerFor(dir)
 		if err != nil {

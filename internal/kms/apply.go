@@ -173,40 +173,42 @@ func appliedSeq(ctx context.Context, q querier) (uint64, error) {
 	return seq, nil
 }
 
-// replay applies the segments a stopped host left behind, deletes them
-// and returns the number of the next segment.
-func replay(db *sql.DB, dir string, log *slog.Logger, now time.Time) (uint64, error) {
+// replay applies the segments a stopped host left behind, moves the
+// damaged ones aside (see recordDamage), deletes the others and returns
+// the number of the next segment with the losses to date.
+func replay(db *sql.DB, dir string, log *slog.Logger, now time.Time) (uint64, JournalLoss, error) {
 	ctx := context.Background()
+	var none JournalLoss
 	applied, err := appliedSeq(ctx, db)
 	if err != nil {
-		return 0, err
+		return 0, none, err
 	}
 	segs, err := readSegments(dir, 0)
 	if err != nil {
-		return 0, dbErr(err, "cannot read the KMS host journal")
+		return 0, none, dbErr(err, "cannot read the KMS host journal")
 	}
 	last := applied
 	var ws []write
 	for _, s := range segs {
 		last = max(last, s.seq)
-		if s.seq <= applied {
-			continue
+		if s.seq > applied {
+			ws = append(ws, s.writes...)
 		}
-		if s.damaged {
-			log.Warn("journal segment ends in a damaged record; the requests before it are kept", "segment", segmentName(s.seq), "requests", len(s.writes))
-		}
-		ws = append(ws, s.writes...)
 	}
 	if len(ws) > 0 {
 		a := newApplier(db, nil, func() time.Time { return now }, nil, log)
 		defer a.bw.close()
 		if err := a.apply(ws, last, false, now); err != nil {
-			return 0, err
+			return 0, none, err
 		}
 		log.Info("journal replayed", "requests", len(ws))
 	}
-	if err := removeSegments(dir, last); err != nil {
-		return 0, dbErr(err, "cannot delete the applied KMS host journal")
+	loss, err := recordDamage(ctx, db, dir, segs, applied, log)
+	if err != nil {
+		return 0, none, err
 	}
-	return last + 1, nil
+	if err := removeSegments(dir, last); err != nil {
+		return 0, none, dbErr(err, "cannot delete the applied KMS host journal")
+	}
+	return last + 1, loss, nil
 }

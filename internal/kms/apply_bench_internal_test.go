@@ -11,7 +11,7 @@ import (
 // BenchmarkApply writes batches of 350 new clients' requests (each evicting
 // an older one), as the applier does at about 3,500 requests/s.
 func BenchmarkApply(b *testing.B) {
-	db, err := openDB(filepath.Join(b.TempDir(), DBFile), true)
+	db, err := openDB(filepath.Join(b.TempDir(), DBFile), dbCreate)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -22,6 +22,9 @@ const (
 	sqlDelete  = `DELETE FROM clients WHERE (grp, cmid) IN (VALUES `
 	rowDelete  = `(?,?)`
 	endDelete  = `)`
+	sqlRefused = `INSERT INTO refused(day, reason, count) VALUES `
+	rowRefused = `(?,?,?)`
+	endRefused = ` ON CONFLICT(day, reason) DO UPDATE SET count = refused.count + excluded.count`
 )
 
 // batchWriter writes batches with multi-row statements it prepares once
@@ -85,14 +88,38 @@ type clientKey struct{ group, cmid string }
 // batch costs nothing), in chunks of at most chunk rows.
 func (bw *batchWriter) plan(batch []write) []op {
 	ops := bw.ops[:0]
-	for i := 0; i < len(batch); i += chunk {
-		part := batch[i:min(i+chunk, len(batch))]
-		args := make([]any, 0, 7*len(part))
-		for _, w := range part {
-			h := w.hist
-			args = append(args, h.Time.UnixNano(), h.CMID, h.Group, h.SKU, h.Result, h.Count, h.Addr)
+	hist := op{head: sqlHistory, row: rowHistory}
+	var refusedOrder []refusedKey
+	refused := map[refusedKey]int{}
+	for _, w := range batch {
+		if w.refused {
+			k := refusedKey{day(w.hist.Time), w.hist.Result}
+			if refused[k] == 0 {
+				refusedOrder = append(refusedOrder, k)
+			}
+			refused[k]++
+			continue
 		}
-		ops = append(ops, op{sqlHistory, rowHistory, "", len(part), args})
+		h := w.hist
+		hist.args, hist.n = append(hist.args, h.Time.UnixNano(), h.CMID, h.Group, h.SKU, h.Result, h.Count, h.Addr), hist.n+1
+		if hist.n == chunk {
+			ops = append(ops, hist)
+			hist.args, hist.n = nil, 0
+		}
+	}
+	if hist.n > 0 {
+		ops = append(ops, hist)
+	}
+	ref := op{head: sqlRefused, row: rowRefused, tail: endRefused}
+	for _, k := range refusedOrder {
+		ref.args, ref.n = append(ref.args, k.day, k.reason, refused[k]), ref.n+1
+		if ref.n == chunk {
+			ops = append(ops, ref)
+			ref.args, ref.n = nil, 0
+		}
+	}
+	if ref.n > 0 {
+		ops = append(ops, ref)
 	}
 	var order []clientKey
 	state := map[clientKey]int64{} // last_seen, or -1 to delete
@@ -148,6 +175,9 @@ func (bw *batchWriter) apply(ctx context.Context, tx *sql.Tx, ops []op, prune, n
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM clients WHERE last_seen <= ?`, now.Add(-Window).UnixNano()); err != nil {
 			return fmt.Errorf("prune clients: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM refused WHERE day < ?`, day(prune)); err != nil {
+			return fmt.Errorf("prune refused: %w", err)
 		}
 	}
 	return nil

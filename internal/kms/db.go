@@ -4,11 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"os"
 	"strconv"
 	"time"
-
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver
 
 	"github.com/volact/volact/internal/hresult"
 )
@@ -24,32 +21,9 @@ CREATE TABLE IF NOT EXISTS history (
 	id INTEGER PRIMARY KEY, t INTEGER NOT NULL, cmid TEXT NOT NULL, grp TEXT NOT NULL,
 	sku TEXT NOT NULL, result TEXT NOT NULL, count INTEGER NOT NULL, addr TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS history_t ON history(t);
+CREATE TABLE IF NOT EXISTS refused (
+	day TEXT NOT NULL, reason TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (day, reason));
 `
-
-// openDB opens (and with create, creates) the SQLite file at path in WAL
-// mode with full synchronous commits: each commit is durable, and the
-// applier batches requests so that commits are few.
-func openDB(path string, create bool) (*sql.DB, error) {
-	if !create {
-		if _, err := os.Stat(path); err != nil {
-			return nil, hresult.Wrap(hresult.KeyNotInstalled, err, "no KMS host data in "+path).
-				WithHint("set up the host first: volactd kms install-key KEY --data DIR")
-		}
-	}
-	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=journal_size_limit(67108864)"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, dbErr(err, "cannot open "+path)
-	}
-	db.SetMaxOpenConns(1)
-	if create {
-		if _, err := db.Exec(schema); err != nil {
-			db.Close()
-			return nil, dbErr(err, "cannot create the tables in "+path)
-		}
-	}
-	return db, nil
-}
 
 // querier runs queries: a database, or a transaction for a consistent view.
 type querier interface {
@@ -57,7 +31,12 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// dbErr reports a database failure: a damaged file as such (exit 7),
+// anything else as a failure to retry.
 func dbErr(err error, msg string) *hresult.Error {
+	if isDamaged(err) {
+		return damagedErr(err, msg+": the KMS host database is damaged")
+	}
 	return hresult.Wrap(hresult.ServiceFailure, err, msg).
 		WithHint("check that the data directory is writable and the disk is not full")
 }
@@ -263,9 +242,12 @@ func queryHistory(ctx context.Context, db querier, since time.Time, each func(Hi
 }
 
 // write is one request's changes: the history row, and for a counted
-// request the client's upsert and the CMID it evicted.
+// request the client's upsert and the CMID it evicted. A refused request
+// is no history row: it adds one to the refused counter of its day and
+// reason (hist.Time, hist.Result).
 type write struct {
 	hist    HistoryRow
 	counted bool
+	refused bool
 	evicted string
 }

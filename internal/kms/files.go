@@ -1,9 +1,12 @@
 package kms
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
+	"database/sql"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"io/fs"
@@ -132,4 +135,92 @@ func signerFor(dir string) (ed25519.PrivateKey, error) {
 		return nil, hresult.Wrap(hresult.Internal, err, "cannot store the host key").WithExit(hresult.ExitStore)
 	}
 	return k, nil
+}
+
+// redactedPrefix stands for the first four groups of a host key in kms.db,
+// which keeps only the redacted form (XXXXX-XXXXX-XXXXX-XXXXX-ABCDE): the
+// database travels with every copy of the history, the key must not.
+const redactedPrefix = "XXXXX-XXXXX-XXXXX-XXXXX-"
+
+// readHostKeys reads the installed host keys in full, by group, from
+// KeysFile (mode 0600). A missing file holds none.
+func readHostKeys(dir string) (map[string]string, error) {
+	path := filepath.Join(dir, KeysFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, hresult.Wrap(hresult.Internal, err, "cannot read "+path).WithExit(hresult.ExitStore)
+	}
+	keys := map[string]string{}
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return nil, hresult.Wrap(hresult.StoreTampered, err, path+" is damaged").
+			WithHint("install the host keys again: volactd kms install-key KEY --data DIR")
+	}
+	return keys, nil
+}
+
+// putHostKey stores key as the host key of group in KeysFile (mode 0600).
+func putHostKey(dir, group, key string) error {
+	keys, err := readHostKeys(dir)
+	if err != nil {
+		return err
+	}
+	keys[group] = key
+	data, err := json.MarshalIndent(keys, "", "  ")
+	if err != nil {
+		return hresult.Wrap(hresult.Internal, err, "cannot encode the host keys")
+	}
+	if err := atomicfile.WriteFile(filepath.Join(dir, KeysFile), append(data, '\n'), 0o600); err != nil {
+		return hresult.Wrap(hresult.Internal, err, "cannot store the host key").WithExit(hresult.ExitStore)
+	}
+	return nil
+}
+
+// moveHostKeys moves host keys that an older volact kept in full in kms.db
+// into KeysFile and leaves their redacted form in the database, with
+// secure_delete so that the old text is overwritten, not just unlinked.
+func moveHostKeys(ctx context.Context, db *sql.DB, dir string) error {
+	rows, err := db.QueryContext(ctx, `SELECT grp, key FROM host_keys WHERE key NOT LIKE 'XXXXX-%'`)
+	if err != nil {
+		return dbErr(err, "cannot read host keys")
+	}
+	full := map[string]string{}
+	for rows.Next() {
+		var g, k string
+		if err := rows.Scan(&g, &k); err != nil {
+			rows.Close()
+			return dbErr(err, "cannot read host keys")
+		}
+		full[g] = k
+	}
+	rows.Close()
+	if len(full) == 0 {
+		return nil
+	}
+	for g, k := range full {
+		if err := putHostKey(dir, g, k); err != nil {
+			return err
+		}
+	}
+	if _, err := db.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+		return dbErr(err, "cannot move the host keys out of the KMS database")
+	}
+	return inTx(ctx, db, func(tx *sql.Tx) error {
+		for g, k := range full {
+			if _, err := tx.ExecContext(ctx, `UPDATE host_keys SET key = ? WHERE grp = ?`, redactedPrefix+last5(k), g); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// last5 is the last 5 characters of a key.
+func last5(k string) string {
+	if len(k) < 5 {
+		return k
+	}
+	return k[len(k)-5:]
 }

@@ -70,6 +70,7 @@ func allowed(nets []netip.Prefix, remote string) (netip.Addr, bool) {
 type metrics struct {
 	http     *httpserve.Metrics
 	requests *prometheus.CounterVec
+	refused  *prometheus.CounterVec
 	batch    prometheus.Histogram
 }
 
@@ -79,6 +80,9 @@ func newMetrics(h *Host) *metrics {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "volact_kms_requests_total", Help: "Activation requests by result code.",
 		}, []string{"result"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "volact_kms_refused_total", Help: "Requests refused before counting, by reason (clock_skew, unknown_product, network_not_allowed, ...).",
+		}, []string{"reason"}),
 		batch: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "volact_kms_commit_batch_size", Help: "Requests per database commit (journal segment applied).",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 10),
@@ -88,10 +92,16 @@ func newMetrics(h *Host) *metrics {
 	resets := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "volact_kms_state_resets_total", Help: "Activation requests whose client state went backwards (state_reset).",
 	}, func() float64 { return float64(h.states.resets.Load()) })
-	m.http.Registry.MustRegister(m.requests, m.batch, resets, collectorFunc{desc: count, collect: func(ch chan<- prometheus.Metric) {
+	lost := prometheus.NewDesc("volact_kms_journal_lost_bytes_total", "Bytes of damaged journal segments that could not be read (answered requests missing from counts and history).", nil, nil)
+	damaged := prometheus.NewDesc("volact_kms_journal_damaged_segments_total", "Damaged journal segments moved aside (journal-N.log.damaged).", nil, nil)
+	m.http.Registry.MustRegister(m.requests, m.refused, m.batch, resets, collectorFunc{desc: count, collect: func(ch chan<- prometheus.Metric) {
 		for g, n := range h.Counts() {
 			ch <- prometheus.MustNewConstMetric(count, prometheus.GaugeValue, float64(n), g)
 		}
+	}}, collectorFunc{desc: lost, collect: func(ch chan<- prometheus.Metric) {
+		ch <- prometheus.MustNewConstMetric(lost, prometheus.CounterValue, float64(h.loss.Bytes))
+	}}, collectorFunc{desc: damaged, collect: func(ch chan<- prometheus.Metric) {
+		ch <- prometheus.MustNewConstMetric(damaged, prometheus.CounterValue, float64(h.loss.Segments))
 	}})
 	return m
 }
@@ -112,7 +122,9 @@ func (c collectorFunc) Collect(ch chan<- prometheus.Metric) { c.collect(ch) }
 // POST /v1/kms/activate, GET /healthz and GET /metrics. Requests from
 // addresses outside allow (nil = DefaultAllow) are refused with 403.
 // Refusals (most are 409 until a group reaches its threshold) are logged
-// at debug level only: the history records every answer.
+// at debug level only: the history records every counted request, and
+// requests refused before counting add to the per-day counters of their
+// reason (refused table, volact_kms_refused_total).
 func (h *Host) Handler(allow []netip.Prefix) http.Handler {
 	if allow == nil {
 		allow = DefaultAllow
@@ -120,15 +132,17 @@ func (h *Host) Handler(allow []netip.Prefix) http.Handler {
 	m := newMetrics(h)
 	onBatch := func(n int, _ error) { m.batch.Observe(float64(n)) }
 	h.applier.onBatch.Store(&onBatch)
+	onRefused := func(reason string) { m.refused.WithLabelValues(reason).Inc() }
+	h.onRefused.Store(&onRefused)
 	ok := m.requests.WithLabelValues(hresult.OK.String())
 	rt := httpserve.NewRouter(httpserve.Options{
 		Logger: h.log, Metrics: m.http, RefusedLevel: slog.LevelDebug,
 		Guard: func(r *http.Request) error {
 			if a, ok := allowed(allow, r.RemoteAddr); !ok {
 				h.log.Warn("refused a client outside the allowed networks", "addr", a.String())
-				return httpserve.WithStatus(http.StatusForbidden, hresult.Newf(hresult.ServiceFailure,
+				return h.refuse(RefusedNetwork, httpserve.WithStatus(http.StatusForbidden, hresult.Newf(hresult.ServiceFailure,
 					"this KMS host does not serve address %s: only loopback and private networks are allowed", a).
-					WithHint("never expose a KMS host to the Internet; to admit another network start the host with --allow CIDR,..."))
+					WithHint("never expose a KMS host to the Internet; to admit another network start the host with --allow CIDR,...")))
 			}
 			return nil
 		},
@@ -152,7 +166,7 @@ func (h *Host) Handler(allow []netip.Prefix) http.Handler {
 func (h *Host) serveActivate(w http.ResponseWriter, r *http.Request) (*protocol.Envelope, error) {
 	var req protocol.ActivationRequest
 	if err := httpserve.DecodeJSON(w, r, MaxRequestBody, &req); err != nil {
-		return nil, err
+		return nil, h.refuse(RefusedBadRequest, err)
 	}
 	addr, _, _ := net.SplitHostPort(r.RemoteAddr)
 	return h.Activate(r.Context(), req, addr)

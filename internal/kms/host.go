@@ -26,23 +26,32 @@ type Options struct {
 	Now    func() time.Time // the clock; nil = time.Now
 	Name   string           // host name put in grants (Issuer); "" = os.Hostname
 	Logger *slog.Logger     // nil = discard
+	// HostID is this machine's hardware id (machineid.ID), which kms
+	// activate sent and the service put in the host certificate (its
+	// subject). When set, certificates issued for another machine are not
+	// served: a copied data directory is not a second host. "" skips the
+	// check (tests, benchmarks).
+	HostID string
 }
 
 // Host is a running KMS host on one data directory, which it holds locked.
 type Host struct {
-	name     string
-	now      func() time.Time
-	log      *slog.Logger
-	lock     *dirLock
-	db       *sql.DB
-	cat      *catalog.Catalog
-	settings Settings
-	signer   ed25519.PrivateKey
-	certs    map[string]string                // group -> host certificate serving it
-	parsed   map[string]*protocol.Certificate // group -> the verified content of certs[group]
-	journal  *journal
-	applier  *applier
-	states   *stateSeen // client state per machine (stateseen.go)
+	name      string
+	hostID    string
+	now       func() time.Time
+	log       *slog.Logger
+	lock      *dirLock
+	db        *sql.DB
+	cat       *catalog.Catalog
+	settings  Settings
+	signer    ed25519.PrivateKey
+	certs     map[string]string                // group -> host certificate serving it
+	parsed    map[string]*protocol.Certificate // group -> the verified content of certs[group]
+	journal   *journal
+	applier   *applier
+	loss      JournalLoss   // what damaged journal segments cost, to date
+	onRefused onRefusedHook // metrics; set by Handler
+	states    *stateSeen    // client state per machine (stateseen.go)
 
 	mu       sync.Mutex
 	counters map[string]*counter // by group name
@@ -73,7 +82,7 @@ func Open(o Options) (h *Host, err error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := openDB(filepath.Join(o.Dir, DBFile), false)
+	db, err := openDB(dbPath(o.Dir), dbCheck)
 	if err != nil {
 		return nil, err
 	}
@@ -82,9 +91,12 @@ func Open(o Options) (h *Host, err error) {
 			db.Close()
 		}
 	}()
-	h = &Host{name: o.Name, now: o.Now, log: o.Logger, lock: lock, db: db, cat: cat,
+	h = &Host{name: o.Name, hostID: o.HostID, now: o.Now, log: o.Logger, lock: lock, db: db, cat: cat,
 		certs: map[string]string{}, parsed: map[string]*protocol.Certificate{}, counters: map[string]*counter{}}
 	ctx := context.Background()
+	if err := moveHostKeys(ctx, db, o.Dir); err != nil {
+		return nil, err
+	}
 	if h.settings, err = loadSettings(ctx, db); err != nil {
 		return nil, err
 	}
@@ -94,7 +106,7 @@ func Open(o Options) (h *Host, err error) {
 	for _, g := range cat.Groups {
 		h.counters[g.Name] = newCounter(g.Threshold)
 	}
-	next, err := replay(db, o.Dir, h.log, o.Now())
+	next, loss, err := replay(db, o.Dir, h.log, o.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +119,7 @@ func Open(o Options) (h *Host, err error) {
 			c.restore(r.cmid, r.seen)
 		}
 	}
+	h.loss = loss
 	if h.states, err = openStateSeen(db); err != nil {
 		return nil, err
 	}
@@ -139,6 +152,7 @@ func (h *Host) loadIdentity(ctx context.Context) error {
 	}
 	h.signer = signer
 	now := h.now()
+	elsewhere := "" // the machine another certificate was issued for
 	for _, k := range keys {
 		if !k.Activated {
 			h.log.Warn("host key not activated; its group is not served", "group", k.Group, "key", "XXXXX-XXXXX-XXXXX-XXXXX-"+k.Last5)
@@ -153,14 +167,32 @@ func (h *Host) loadIdentity(ctx context.Context) error {
 			h.log.Warn("host certificate is for another host key; reactivate", "group", k.Group)
 			continue
 		}
+		if h.hostID != "" && cert.Subject != h.hostID {
+			h.log.Warn("host certificate was issued for another machine; its group is not served", "group", k.Group, "issued_for", cert.Subject)
+			elsewhere = cert.Subject
+			continue
+		}
 		for _, g := range cert.Groups {
 			h.certs[g], h.parsed[g] = k.certificate, cert
 		}
+	}
+	if len(h.certs) == 0 && elsewhere != "" {
+		return hresult.Newf(hresult.WrongMachine, "this KMS host data directory was activated on another machine (hardware id %s), not on this one (%s)",
+			clipID(elsewhere), clipID(h.hostID)).WithExit(hresult.ExitStore).
+			WithHint("a copied data directory is not a second host: activate it here with volactd kms activate --data DIR --service URL (it counts against the host key's limit of 6 hosts)")
 	}
 	if len(h.certs) == 0 {
 		return notActivated()
 	}
 	return nil
+}
+
+// clipID shortens a hardware id for a message.
+func clipID(id string) string {
+	if len(id) > 12 {
+		return id[:12] + "..."
+	}
+	return id
 }
 
 func notActivated() error {
@@ -217,12 +249,7 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 		row.Group = group.Name
 	}
 	if err != nil {
-		if c := h.counters[row.Group]; c != nil {
-			h.mu.Lock()
-			row.Count = c.count(now)
-			h.mu.Unlock()
-		}
-		return nil, h.record(write{hist: row}, err)
+		return nil, h.refuse(refusalReason(err), err)
 	}
 	h.recordStateReset(req, group.Name, row.Addr, now)
 	h.mu.Lock()
@@ -259,15 +286,6 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 		return nil, hresult.Wrap(hresult.Internal, err, "cannot sign the grant")
 	}
 	return &env, nil
-}
-
-// record journals the history row of a refused request and returns answer.
-func (h *Host) record(w write, answer error) error {
-	w.hist.Result = hresult.CodeOf(answer).String()
-	if err := h.journal.append(w); err != nil {
-		return err
-	}
-	return answer
 }
 
 // check validates a request before it is counted.

@@ -1,6 +1,7 @@
 package kms
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -28,7 +29,7 @@ import (
 //
 //	u32 payload length | u32 CRC-32C of the payload | payload
 //
-// and a payload is a flags byte (1 = counted), the time (varint Unix
+// and a payload is a flags byte (1 = counted, 2 = refused), the time (varint Unix
 // nanoseconds), the count (varint), then CMID, group, SKU, result, client
 // address and evicted CMID, each a uvarint length and its bytes. A zero
 // length ends the segment; a record that is cut short or fails its
@@ -40,6 +41,7 @@ const (
 	recordHeader  = 8
 	maxPayload    = 4 << 10
 	flagCounted   = 1
+	flagRefused   = 2 // a refused request: only its time and reason (in Result)
 )
 
 // segmentFile is an open segment.
@@ -65,6 +67,9 @@ func appendRecord(b []byte, w write) []byte {
 	if w.counted {
 		flags |= flagCounted
 	}
+	if w.refused {
+		flags |= flagRefused
+	}
 	b = append(b, flags)
 	b = binary.AppendVarint(b, w.hist.Time.UnixNano())
 	b = binary.AppendVarint(b, int64(w.hist.Count))
@@ -84,33 +89,41 @@ var errBadRecord = errors.New("damaged journal record")
 // first record that is cut short or damaged and returns the records before
 // it, with errBadRecord if any bytes were left over.
 func decodeRecords(data []byte) ([]write, error) {
-	var out []write
+	ws, _, err := decodeRecordsAt(data)
+	return ws, err
+}
+
+// decodeRecordsAt is decodeRecords that also returns where the records it
+// returns end: where the damage starts, when there is some.
+func decodeRecordsAt(all []byte) (out []write, end int, err error) {
+	data := all
+	defer func() { end = len(all) - len(data) }()
 	for len(data) > 0 {
 		if len(data) < recordHeader {
 			if allZero(data) {
-				return out, nil
+				return out, 0, nil
 			}
-			return out, errBadRecord
+			return out, 0, errBadRecord
 		}
 		n := binary.LittleEndian.Uint32(data)
 		if n == 0 {
-			return out, nil
+			return out, 0, nil
 		}
 		if n > maxPayload || int(n) > len(data)-recordHeader {
-			return out, errBadRecord
+			return out, 0, errBadRecord
 		}
 		payload := data[recordHeader : recordHeader+int(n)]
 		if crc32.Checksum(payload, castagnoli) != binary.LittleEndian.Uint32(data[4:]) {
-			return out, errBadRecord
+			return out, 0, errBadRecord
 		}
 		w, ok := decodePayload(payload)
 		if !ok {
-			return out, errBadRecord
+			return out, 0, errBadRecord
 		}
 		out = append(out, w)
 		data = data[recordHeader+int(n):]
 	}
-	return out, nil
+	return out, 0, nil
 }
 
 func allZero(b []byte) bool {
@@ -124,10 +137,10 @@ func allZero(b []byte) bool {
 
 func decodePayload(p []byte) (write, bool) {
 	var w write
-	if len(p) < 1 || p[0]&^flagCounted != 0 {
+	if len(p) < 1 || p[0]&^(flagCounted|flagRefused) != 0 || p[0] == flagCounted|flagRefused {
 		return w, false
 	}
-	w.counted = p[0]&flagCounted != 0
+	w.counted, w.refused = p[0]&flagCounted != 0, p[0]&flagRefused != 0
 	p = p[1:]
 	t, n := binary.Varint(p)
 	if n <= 0 {
@@ -156,6 +169,7 @@ type segment struct {
 	seq     uint64
 	writes  []write
 	damaged bool // bytes after the last good record
+	lost    int  // bytes from the damage to the segment's last non-zero byte
 }
 
 // listSegments returns the sequence numbers of the segments in dir, in order.
@@ -198,8 +212,12 @@ func readSegments(dir string, after uint64) ([]segment, error) {
 		if err != nil {
 			return nil, err
 		}
-		ws, err := decodeRecords(data)
-		out = append(out, segment{seq: seq, writes: ws, damaged: err != nil})
+		ws, end, err := decodeRecordsAt(data)
+		s := segment{seq: seq, writes: ws, damaged: err != nil}
+		if s.damaged {
+			s.lost = max(len(bytes.TrimRight(data, "\x00"))-end, 1)
+		}
+		out = append(out, s)
 	}
 	return out, nil
 }

@@ -112,7 +112,7 @@ func historyRows(t *testing.T, dir string) []HistoryRow {
 // request once.
 func TestJournalAppliedOnce(t *testing.T) {
 	dir := t.TempDir()
-	db, err := openDB(filepath.Join(dir, DBFile), true)
+	db, err := openDB(filepath.Join(dir, DBFile), dbCreate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestJournalAppliedOnce(t *testing.T) {
 		t.Fatalf("with segment 1 applied but not deleted the history shows %d rows, want 4", got)
 	}
 	for range 2 { // a second start finds nothing left to do
-		next, err := replay(db, dir, slog.New(slog.DiscardHandler), jt0)
+		next, _, err := replay(db, dir, slog.New(slog.DiscardHandler), jt0)
 		if err != nil || next != 3 {
 			t.Fatalf("replay: next segment %d, %v; want 3", next, err)
 		}

@@ -6,9 +6,14 @@
 //
 // Layout of a data directory (mode 0700):
 //
-//	kms.db        SQLite (WAL): settings, host keys and certificates, counted clients, history
-//	journal-N.log requests answered but not yet in kms.db (see below)
+//	kms.db        SQLite (WAL), mode 0600: settings, host keys (redacted) and
+//	              certificates, counted clients, history, refused requests per day
+//	journal-N.log requests answered but not yet in kms.db (see below), mode 0600
+//	journal-N.log.damaged  a segment with a damaged record, moved aside after
+//	              the records before the damage were applied
 //	host.key      the host's Ed25519 signing key, PKCS #8 PEM, mode 0600
+//	host-keys.json the installed KMS host keys in full, by group, mode 0600:
+//	              kept out of kms.db, so that a copy of the history carries none
 //	catalog.json  the signed catalog (thresholds, SKU to group), copied at install-key
 //	kms.lock      held by the process that owns the directory (serve, install-key, activate, set)
 //
@@ -50,6 +55,7 @@ const (
 	KeyFile     = "host.key"
 	CatalogFile = "catalog.json"
 	LockFile    = "kms.lock"
+	KeysFile    = "host-keys.json"
 )
 
 // Settings are the host's settings, kept in its database.

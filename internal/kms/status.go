@@ -28,6 +28,10 @@ type Status struct {
 	Groups   []GroupStatus `json:"groups"`
 	Keys     []HostKey     `json:"host_keys"`
 	Settings Settings      `json:"settings"`
+	// Refused counts the requests refused before counting, per day and
+	// reason, over the history retention.
+	Refused []RefusedCount `json:"refused"`
+	Journal JournalLoss    `json:"journal"` // damaged journal segments, to date
 }
 
 // ReadStatus reads the status of the host in dir at now. It takes no lock,
@@ -45,6 +49,12 @@ func ReadStatus(dir string, now time.Time) (*Status, error) {
 	ctx := context.Background()
 	st := &Status{Dir: dir, Keys: []HostKey{}, Groups: []GroupStatus{}}
 	if st.Settings, err = loadSettings(ctx, v.tx); err != nil {
+		return nil, err
+	}
+	if st.Refused, err = loadRefused(ctx, v.tx, now.Add(-st.Settings.HistoryRetention), v.journal); err != nil {
+		return nil, err
+	}
+	if st.Journal, err = loadLoss(ctx, v.tx); err != nil {
 		return nil, err
 	}
 	keys, err := loadHostKeys(ctx, v.tx)

@@ -3,7 +3,6 @@ package kms
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -25,7 +24,7 @@ func openView(dir string) (*view, error) {
 	if err != nil {
 		return nil, dbErr(err, "cannot read the KMS host journal")
 	}
-	db, err := openDB(filepath.Join(dir, DBFile), false)
+	db, err := openDB(dbPath(dir), dbOpen)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +59,7 @@ func (v *view) history(ctx context.Context, since time.Time, each func(HistoryRo
 		return err
 	}
 	for _, w := range v.journal {
-		if !w.hist.Time.Before(since) {
+		if !w.refused && !w.hist.Time.Before(since) {
 			if err := each(w.hist); err != nil {
 				return err
 			}

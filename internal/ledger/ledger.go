@@ -9,6 +9,12 @@
 // SQLite), so N parallel activations on a key with limit L succeed exactly
 // min(N, L) times, whichever replica serves them.
 //
+// A ledger belongs to one authority. Only [Create] (`volactd mak init`)
+// makes one, and records the authority's root fingerprint in it; [Open]
+// opens an existing ledger of that root and nothing else. A missing,
+// emptied, damaged or foreign database would otherwise start every count
+// and block afresh without a word.
+//
 // A blocked key refuses everything, re-activation of an installation that
 // was activated before the block included: blocking is how an owner stops a
 // leaked key, and a leaked key's existing installations are exactly the ones
@@ -78,7 +84,8 @@ type KeyStatus struct {
 
 // Ledger is an open activation database. It is safe for concurrent use.
 type Ledger struct {
-	b backend
+	b     backend
+	where string // the database, for messages: "SQLite file PATH", "PostgreSQL database host:port/db"
 }
 
 // querier runs statements inside one transaction on either backend. Queries
@@ -107,41 +114,22 @@ type backend interface {
 	forUpdate() string
 	// migrationLock is run first in the migration transaction ("" for none).
 	migrationLock() string
+	// noTable reports whether err says that a table does not exist.
+	noTable(err error) bool
+	// damaged reports whether err says that the database file is damaged
+	// or is not a database at all.
+	damaged(err error) bool
 	ping(ctx context.Context) error
 	close() error
-}
-
-// Open opens the database named by dsn and brings its schema up to date.
-// A dsn starting with postgres:// or postgresql:// is PostgreSQL; "sqlite:PATH"
-// or a plain file path is an SQLite file.
-func Open(ctx context.Context, dsn string) (*Ledger, error) {
-	var (
-		b   backend
-		err error
-	)
-	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		b, err = openPostgres(ctx, dsn)
-	case dsn == "":
-		return nil, hresult.New(hresult.InvalidArg, "no database given").
-			WithHint("pass a file path, sqlite:PATH or postgres://...")
-	default:
-		b, err = openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
-	}
-	if err != nil {
-		return nil, err
-	}
-	l := &Ledger{b: b}
-	if err := l.migrate(ctx); err != nil {
-		b.close()
-		return nil, err
-	}
-	return l, nil
 }
 
 // Close releases the database connections. On PostgreSQL it waits for
 // the transactions in progress to end.
 func (l *Ledger) Close() error { return l.b.close() }
+
+// Where names the database for messages: "SQLite file PATH" or
+// "PostgreSQL database host:port/db" (never a password).
+func (l *Ledger) Where() string { return l.where }
 
 // Backend names the database kind: "sqlite" or "postgres".
 func (l *Ledger) Backend() string { return l.b.name() }
@@ -167,6 +155,9 @@ func (l *Ledger) tx(ctx context.Context, op string, fn func(querier) error) erro
 		var he *hresult.Error
 		if errors.As(err, &he) {
 			return err
+		}
+		if l.b.damaged(err) {
+			return l.damagedErr(err)
 		}
 		if attempt >= maxAttempts || ctx.Err() != nil || !l.b.retryable(err) {
 			break

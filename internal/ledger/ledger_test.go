@@ -223,7 +223,7 @@ func TestOpenFailures(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			start := time.Now()
-			l, err := Open(context.Background(), c.dsn)
+			l, err := Create(context.Background(), c.dsn, testRoot)
 			if err == nil {
 				l.Close()
 				t.Fatal("Open succeeded")

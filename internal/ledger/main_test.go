@@ -16,6 +16,9 @@ import (
 // TestMain stops the throwaway PostgreSQL server after the tests.
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
+// testRoot is the root fingerprint the test ledgers belong to.
+const testRoot = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
 // now is the fixed time of every test activation.
 var now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
@@ -39,9 +42,9 @@ func eachBackend(t *testing.T, fn func(t *testing.T, dsn string)) {
 // open opens dsn and closes it when tb ends.
 func open(tb testing.TB, dsn string) *Ledger {
 	tb.Helper()
-	l, err := Open(context.Background(), dsn)
+	l, err := Create(context.Background(), dsn, testRoot)
 	if err != nil {
-		tb.Fatalf("Open: %v", err)
+		tb.Fatalf("Create: %v", err)
 	}
 	tb.Cleanup(func() { l.Close() })
 	return l

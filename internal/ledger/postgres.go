@@ -35,15 +35,17 @@ type pgBackend struct {
 	pool *pgxpool.Pool
 }
 
-func openPostgres(ctx context.Context, dsn string) (backend, error) {
+// openPostgres connects to the database named by dsn and returns it with
+// its name for messages (host:port/database, no password).
+func openPostgres(ctx context.Context, dsn string) (backend, string, error) {
 	dsn, size, err := takePoolSize(dsn)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// pgx redacts the password in its parse errors.
-		return nil, hresult.Wrap(hresult.InvalidArg, err, "invalid PostgreSQL URL").
+		return nil, "", hresult.Wrap(hresult.InvalidArg, err, "invalid PostgreSQL URL").
 			WithHint("use postgres://user:password@host:port/database")
 	}
 	cc := cfg.ConnConfig
@@ -58,18 +60,18 @@ func openPostgres(ctx context.Context, dsn string) (backend, error) {
 	// the first connection.
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, hresult.Wrap(hresult.InvalidArg, redacted{err, cc.Password}, "invalid PostgreSQL URL").
+		return nil, "", hresult.Wrap(hresult.InvalidArg, redacted{err, cc.Password}, "invalid PostgreSQL URL").
 			WithHint("use postgres://user:password@host:port/database")
 	}
 	b := &pgBackend{pool: pool}
+	where := fmt.Sprintf("%s:%d/%s", cc.Host, cc.Port, cc.Database)
 	if err := b.ping(ctx); err != nil {
 		b.close()
-		where := fmt.Sprintf("%s:%d/%s", cc.Host, cc.Port, cc.Database)
-		return nil, hresult.Wrap(hresult.ServiceFailure, redacted{err, cc.Password},
+		return nil, "", hresult.Wrap(hresult.ServiceFailure, redacted{err, cc.Password},
 			"cannot connect to PostgreSQL at "+where).
 			WithHint("check that PostgreSQL is running and that the --db URL, user and password are right")
 	}
-	return b, nil
+	return b, "PostgreSQL database " + where, nil
 }
 
 // takePoolSize removes pool_max_conns from a URL DSN and returns its value
@@ -124,6 +126,18 @@ func (p *pgBackend) inTx(ctx context.Context, fn func(querier) error) error {
 		return err
 	}
 	return tx.Commit(ctx)
+}
+
+// noTable: undefined_table.
+func (p *pgBackend) noTable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "42P01"
+}
+
+// damaged: data_corrupted, index_corrupted.
+func (p *pgBackend) damaged(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "XX001" || pe.Code == "XX002")
 }
 
 // retryable: serialization failure, deadlock, or a failure that happened

@@ -62,7 +62,7 @@ func TestRaceReplicas(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		replicas := make([]*Ledger, 2)
 		errs := race(len(replicas), func(i int) (err error) {
-			replicas[i], err = Open(context.Background(), dsn)
+			replicas[i], err = Create(context.Background(), dsn, testRoot)
 			return err
 		})
 		for i, err := range errs {

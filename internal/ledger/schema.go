@@ -38,7 +38,13 @@ var migrations = [][]string{
 			PRIMARY KEY (key_id, host_id)
 		)`,
 	},
-	{ // 2: client state per machine and product, and state_reset events (clientstate.go)
+	{ // 2: the authority the ledger belongs to (infoRoot)
+		`CREATE TABLE ledger_info (
+			name  TEXT PRIMARY KEY,
+			value TEXT NOT NULL
+		)`,
+	},
+	{ // 3: client state per machine and product, and state_reset events (clientstate.go)
 		`CREATE TABLE client_state (
 			hardware_id  TEXT NOT NULL,
 			sku          TEXT NOT NULL,
@@ -61,23 +67,32 @@ var migrations = [][]string{
 
 // migrate applies the missing migrations in one transaction. On PostgreSQL
 // an advisory lock makes replicas that start at once take turns; the later
-// ones find nothing to do.
-func (l *Ledger) migrate(ctx context.Context) error {
+// ones find nothing to do. Without create, a database with no ledger in it
+// (no schema_version table, or an empty one) is refused, not set up.
+func (l *Ledger) migrate(ctx context.Context, create bool) error {
 	return l.tx(ctx, "migrate schema", func(q querier) error {
 		if lock := l.b.migrationLock(); lock != "" {
 			if _, err := q.exec(ctx, lock); err != nil {
 				return err
 			}
 		}
-		if _, err := q.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
-			version    INTEGER PRIMARY KEY,
-			applied_at TEXT NOT NULL
-		)`); err != nil {
-			return err
+		if create {
+			if _, err := q.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+				version    INTEGER PRIMARY KEY,
+				applied_at TEXT NOT NULL
+			)`); err != nil {
+				return err
+			}
 		}
 		var have int
 		if err := q.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&have); err != nil {
+			if l.b.noTable(err) {
+				return l.notLedger()
+			}
 			return err
+		}
+		if have == 0 && !create {
+			return l.notLedger()
 		}
 		if have > len(migrations) {
 			return hresult.Newf(hresult.ServiceFailure,

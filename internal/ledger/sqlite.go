@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -20,9 +23,36 @@ type sqliteBackend struct {
 	db *sql.DB
 }
 
-func openSQLite(ctx context.Context, path string) (backend, error) {
+// openSQLite opens the SQLite file at path. With create it makes the file
+// (mode 0600, so that SQLite's -wal and -shm files get that mode too) if
+// there is none; without, a missing or empty file is refused (exit 7), for
+// SQLite would take it for a new database. A file readable by other users
+// is restricted to its owner.
+func openSQLite(ctx context.Context, path string, create bool) (backend, error) {
 	if path == "" {
 		return nil, hresult.New(hresult.InvalidArg, "no SQLite file given").WithHint("pass sqlite:PATH or a file path")
+	}
+	st, err := os.Stat(path)
+	switch {
+	case create && errors.Is(err, fs.ErrNotExist):
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil && !errors.Is(err, fs.ErrExist) { // ErrExist: a twin made it
+			return nil, sqliteOpenErr(path, err)
+		}
+		if f != nil {
+			f.Close()
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, refused("there is no ledger at %s", path).WithHint(initHint)
+	case err != nil:
+		return nil, sqliteOpenErr(path, err)
+	case st.IsDir():
+		return nil, refused("the ledger %s is a directory, not an SQLite file", path)
+	case st.Size() == 0 && !create:
+		return nil, refused("the ledger %s is empty (0 bytes)", path).WithHint(initHint)
+	}
+	if err := restrict(path); err != nil {
+		return nil, sqliteOpenErr(path, err)
 	}
 	// A plain file name: the driver strips its own query parameters.
 	dsn := path + "?_busy_timeout=5000&_journal_mode=WAL&_foreign_keys=1&_synchronous=NORMAL&_txlock=immediate"
@@ -31,11 +61,15 @@ func openSQLite(ctx context.Context, path string) (backend, error) {
 		return nil, sqliteOpenErr(path, err)
 	}
 	db.SetMaxOpenConns(1)
+	b := &sqliteBackend{db: db}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
+		if b.damaged(err) {
+			return nil, (&Ledger{where: "SQLite file " + path}).damagedErr(err)
+		}
 		return nil, sqliteOpenErr(path, err)
 	}
-	return &sqliteBackend{db: db}, nil
+	return b, nil
 }
 
 func sqliteOpenErr(path string, err error) error {
@@ -44,6 +78,29 @@ func sqliteOpenErr(path string, err error) error {
 		hint = "create the directory " + filepath.Dir(path) + " first"
 	}
 	return hresult.Wrap(hresult.ServiceFailure, err, "cannot open SQLite database "+path).WithHint(hint)
+}
+
+// restrict makes path and SQLite's files beside it (-wal, -shm) readable
+// by their owner only: they hold every count and the admin's history.
+func restrict(path string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, st.Mode().Perm()&0o700); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (s *sqliteBackend) name() string          { return "sqlite" }
@@ -63,6 +120,22 @@ func (s *sqliteBackend) inTx(ctx context.Context, fn func(querier) error) error 
 		return err
 	}
 	return tx.Commit()
+}
+
+func (s *sqliteBackend) noTable(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "no such table")
+}
+
+func (s *sqliteBackend) damaged(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return true
+	}
+	return false
 }
 
 func (s *sqliteBackend) retryable(err error) bool {

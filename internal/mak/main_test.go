@@ -54,9 +54,9 @@ func newEnv(tb testing.TB, dsn string) *testEnv {
 	if err != nil {
 		tb.Fatalf("authority.Init: %v", err)
 	}
-	l, err := ledger.Open(context.Background(), dsn)
+	l, err := ledger.Create(context.Background(), dsn, a.Fingerprint())
 	if err != nil {
-		tb.Fatalf("ledger.Open: %v", err)
+		tb.Fatalf("ledger.Create: %v", err)
 	}
 	tb.Cleanup(func() { l.Close() })
 	logs := &syncBuffer{}

@@ -145,7 +145,11 @@ SIGINT and SIGTERM stop the host gracefully.`,
 			if err := checkHostOverrides(f, dir, nil); err != nil {
 				return err
 			}
-			h, err := kms.Open(kms.Options{Dir: dir, Now: f.MustNow, Name: name, Logger: log})
+			hostID, err := machineid.ID(f.Getenv("VOLACT_MACHINE_ID"))
+			if err != nil {
+				return err
+			}
+			h, err := kms.Open(kms.Options{Dir: dir, Now: f.MustNow, Name: name, Logger: log, HostID: hostID})
 			if err != nil {
 				return err
 			}
@@ -153,6 +157,11 @@ SIGINT and SIGTERM stop the host gracefully.`,
 			if listen == "" {
 				listen = ":" + strconv.Itoa(h.Settings().Port)
 			}
+			// Catch SIGINT/SIGTERM before anyone learns the address: a
+			// signal sent as soon as the --addr-file appears stops the host
+			// gracefully instead of killing it.
+			ctx, stop := cmdutil.InterruptContext()
+			defer stop()
 			ln, err := httpserve.Listen(listen)
 			if err != nil {
 				return err
@@ -160,8 +169,6 @@ SIGINT and SIGTERM stop the host gracefully.`,
 			if err := writeAddrFile(addrFile, ln.Addr().String(), ln); err != nil {
 				return err
 			}
-			ctx, stop := cmdutil.InterruptContext()
-			defer stop()
 			if err := h.Serve(ctx, ln, nets); err != nil {
 				return hresult.Wrap(hresult.ServiceFailure, err, "the KMS host stopped")
 			}

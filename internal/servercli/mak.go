@@ -12,6 +12,7 @@ import (
 	"github.com/volact/volact/internal/authority"
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/cmdutil"
+	"github.com/volact/volact/internal/ledger"
 	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/productkey"
 )
@@ -26,40 +27,73 @@ func newMakCmd(f *cmdutil.Factory) *cobra.Command {
 }
 
 func newMakInitCmd(f *cmdutil.Factory) *cobra.Command {
-	var dir, overrides string
+	var sf serviceFlags
+	var overrides string
 	cmd := &cobra.Command{
-		Use:   "init --dir DIR [--allow-overrides clock,machine-id]",
-		Short: "Create an authority: root key (DIR/root.key, 0600) and signed catalog (DIR/catalog.json)",
-		Long: `Create an authority: its Ed25519 root key (DIR/root.key, mode 0600) and the
-signed catalog (DIR/catalog.json) that clients install and pin.
+		Use:   "init --dir DIR [--db URL] [--allow-overrides clock,machine-id]",
+		Short: "Create an authority (root key, signed catalog) and its ledger",
+		Long: `Create an authority: its Ed25519 root key (DIR/root.key, mode 0600), the
+signed catalog (DIR/catalog.json) that clients install and pin, and its
+ledger, the database of counts and blocks: DIR/` + DBFile + ` (SQLite, mode 0600),
+or the PostgreSQL database given with --db, which must be empty. The ledger
+records the authority's root; no other command creates a ledger, and none
+uses the ledger of another root.
+
+On a DIR that already holds an authority, init with --db sets up that
+authority's ledger in the database given (a new PostgreSQL database for
+replicas, or a ledger lost and to be started afresh) and nothing else.
 
 --allow-overrides writes into the signed catalog which test and container
 knobs clients and servers of this authority honour: clock (VOLACT_CLOCK_OFFSET
 moves the clock) and machine-id (VOLACT_MACHINE_ID replaces the hardware id).
 Without it, setting either variable is refused (exit 3): they are the
 vendor's decision, not the user's.`,
-		Example: "  volactd mak init --dir /var/lib/volact-service\n  volactd mak init --dir ./test-authority --allow-overrides clock,machine-id",
-		Args:    cmdutil.Args(0, 0),
+		Example: "  volactd mak init --dir /var/lib/volact-service\n" +
+			"  volactd mak init --dir ./test-authority --allow-overrides clock,machine-id\n" +
+			"  volactd mak init --dir /var/lib/volact-service --db postgres://volact@db/volact",
+		Args: cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			allowed, err := catalog.ParseOverrides(overrides)
 			if err != nil {
 				return err
 			}
-			a, err := authority.Init(dir, f.MustNow(), authority.AllowOverrides(allowed...))
+			ledgerOnly := sf.db != "" && authority.Exists(sf.dir)
+			var a *authority.Authority
+			if ledgerOnly {
+				if overrides != "" {
+					return cmdutil.Invalidf("--allow-overrides: %s already holds an authority, whose catalog is signed", sf.dir)
+				}
+				a, err = loadAuthority(f, sf.dir)
+			} else {
+				a, err = authority.Init(sf.dir, f.MustNow(), authority.AllowOverrides(allowed...))
+			}
 			if err != nil {
 				return err
 			}
+			ctx, stop := cmdutil.InterruptContext()
+			defer stop()
+			l, err := ledger.Create(ctx, sf.dsn(), a.Fingerprint())
+			if err != nil {
+				return err
+			}
+			where := l.Where()
+			l.Close()
 			path := filepath.Join(a.Dir, authority.CatalogFile)
-			if f.Opts.JSON {
-				cmdutil.WriteJSON(f.IO.Out, map[string]any{"dir": a.Dir, "catalog": path, "root_fingerprint": catalog.RootFingerprint(a.Public()), "allow_overrides": allowed})
-			} else if !f.Opts.Quiet {
-				fmt.Fprintf(f.IO.Out, "Authority created in %s (root %s).\nPublish %s to clients: volact catalog install %s\n",
-					a.Dir, catalog.RootFingerprint(a.Public()), path, path)
+			switch {
+			case f.Opts.JSON:
+				cmdutil.WriteJSON(f.IO.Out, map[string]any{"dir": a.Dir, "catalog": path, "root_fingerprint": a.Fingerprint(),
+					"allow_overrides": a.Catalog.Policy.AllowOverrides, "ledger": where})
+			case f.Opts.Quiet:
+			case ledgerOnly:
+				fmt.Fprintf(f.IO.Out, "Ledger of the authority in %s (root %s) set up in the %s.\n", a.Dir, a.Fingerprint(), where)
+			default:
+				fmt.Fprintf(f.IO.Out, "Authority created in %s (root %s).\nLedger: %s.\nPublish %s to clients: volact catalog install %s\n",
+					a.Dir, a.Fingerprint(), where, path, path)
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&dir, "dir", "", "authority directory (required)")
+	sf.add(cmd, false)
 	cmd.Flags().StringVar(&overrides, "allow-overrides", "", "test/container knobs clients may honour: clock, machine-id (comma-separated)")
 	_ = cmd.MarkFlagRequired("dir")
 	return cmd

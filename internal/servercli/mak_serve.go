@@ -58,7 +58,7 @@ func (s *serviceFlags) adminAPI(f *cmdutil.Factory, ctx context.Context) (mak.Ad
 		if err != nil {
 			return nil, nil, err
 		}
-		l, err := ledger.Open(ctx, s.dsn())
+		l, err := ledger.Open(ctx, s.dsn(), a.Fingerprint())
 		if err != nil {
 			return nil, nil, err
 		}
@@ -83,8 +83,12 @@ func newMakServeCmd(f *cmdutil.Factory) *cobra.Command {
 		Long: `Run the online activation service of the authority in DIR.
 
 Counts are kept in DIR/` + DBFile + ` (SQLite) unless --db postgres://... names a
-PostgreSQL database, which several service replicas can share. The schema is
-brought up to date at start.
+PostgreSQL database, which several service replicas can share. The ledger
+must exist and belong to this authority: volactd mak init creates it, and
+nothing else does. A missing, empty, damaged or foreign database, or the
+ledger of another authority, is refused (exit 7) rather than started afresh,
+which would reset every count and block. The schema is brought up to date at
+start.
 
 The admin API (mak mint/block/remaining --service URL) needs a bearer token:
 --token-file FILE, VOLACT_TOKEN, or the content of DIR/admin.token, which is
@@ -127,7 +131,7 @@ SIGINT and SIGTERM stop the service gracefully.`,
 					log.Info("created the admin token", "file", tokenFrom)
 				}
 			}
-			l, err := ledger.Open(ctx, sf.dsn())
+			l, err := ledger.Open(ctx, sf.dsn(), a.Fingerprint())
 			if err != nil {
 				return err
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/volact/volact/internal/authority"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/kms"
+	"github.com/volact/volact/internal/machineid"
 	"github.com/volact/volact/internal/productkey"
 	"github.com/volact/volact/internal/protocol"
 )
@@ -108,7 +109,8 @@ func Service(t testing.TB, a *authority.Authority, now func() time.Time) *httpte
 
 // ActivatedDir makes a host data directory in a temporary directory with
 // a KMS host key for each SKU's group installed and activated against a
-// stand-in service, and returns the directory.
+// stand-in service for this machine (VOLACT_MACHINE_ID, else its hardware
+// id), and returns the directory.
 func ActivatedDir(t testing.TB, a *authority.Authority, now time.Time, skus ...string) string {
 	t.Helper()
 	return ActivatedDirFor(t, a, now, 0, skus...)
@@ -134,7 +136,13 @@ func ActivatedDirFor(t testing.TB, a *authority.Authority, now time.Time, validi
 	}
 	srv := httptest.NewServer(hostActivation(a, func() time.Time { return now }, validity))
 	t.Cleanup(srv.Close)
-	if _, err := kms.ActivateHost(context.Background(), dir, srv.URL, "test-host", srv.Client(), now); err != nil {
+	// This machine's id, as volactd kms activate sends it: a volactd kms
+	// serve started by the test on this directory serves it.
+	hostID, err := machineid.ID(os.Getenv("VOLACT_MACHINE_ID"))
+	if err != nil {
+		hostID = "test-host"
+	}
+	if _, err := kms.ActivateHost(context.Background(), dir, srv.URL, hostID, srv.Client(), now); err != nil {
 		t.Fatal(err)
 	}
 	return dir
