@@ -3,9 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
-	"net"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,9 +17,9 @@ import (
 
 // activateKMS activates a KMS client key against a KMS host found by
 // discovery: the pinned host alone, else the cached host and then the SRV
-// hosts in RFC 2782 order, each address of each host in turn with at most
-// DefaultTimeout per try. A host that counts too few clients ends the
-// search (it answered); any other failure moves on to the next host.
+// hosts in RFC 2782 order, staggered within one priority (askHosts), with
+// at most DefaultTimeout per try. A host that counts too few clients ends
+// the search (it answered); any other failure moves on to the next host.
 // Every host tried is listed in outcome.attempts with what it answered.
 //
 // The request carries the system time, not the trusted time: the host
@@ -50,63 +48,7 @@ func (c *Client) activateKMS(ctx context.Context, p Installed, prod catalog.Prod
 	group, _ := cat.Group(prod.Group)
 	req := protocol.ActivationRequest{Version: protocol.Version, Kind: protocol.KindKMS, SKU: prod.SKU, Group: group.Name,
 		HardwareID: c.opts.HardwareID, CMID: p.CMID, ClientTime: c.opts.Now().UTC(), Nonce: nonce, State: cs}
-	var answered *hresult.Error // the last refusal of a host that answered
-	for _, h := range hosts {
-		rctx, cancel := context.WithTimeout(ctx, DefaultTimeout)
-		addrs, err := res.LookupAddrs(rctx, h.Name)
-		cancel()
-		if err != nil {
-			out.attempts = append(out.attempts, Attempt{Host: h.String(), Source: h.Source, Result: "cannot resolve the name: " + err.Error()})
-			continue
-		}
-		for _, a := range addrs {
-			label := h.String()
-			if a != h.Name {
-				label += " [" + a + "]"
-			}
-			g, env, err := c.askHost(ctx, net.JoinHostPort(a, strconv.Itoa(h.Port)), req, cat, group)
-			if err == nil {
-				out.hardware, err = c.hardwareOf(g)
-			}
-			if err == nil {
-				out.attempts = append(out.attempts, Attempt{Host: label, Source: h.Source, Result: fmt.Sprintf("activated (count %d)", g.CurrentCount)})
-				out.env, out.grant, out.host, out.source, out.count = env, g, h.String(), h.Source, g.CurrentCount
-				out.intervals = intervalsOf(g)
-				return out
-			}
-			e := hresult.From(err)
-			out.attempts = append(out.attempts, Attempt{Host: label, Source: h.Source, Result: describe(e, group)})
-			switch e.Code {
-			case hresult.CountTooLow:
-				out.host, out.source, out.count = h.String(), h.Source, e.CurrentCount
-				low := hresult.Newf(hresult.CountTooLow, "KMS host %s: count %d of %d needed for group %s",
-					h, e.CurrentCount, group.Threshold, group.Name).
-					WithHint("this machine stays in grace and retries at " + next + " (volact act --if-due); more clients must ask the host before it activates any")
-				low.CurrentCount = e.CurrentCount
-				out.err = low
-				return out
-			case hresult.NoHost:
-			default:
-				answered = e
-			}
-		}
-	}
-	tried := make([]string, len(out.attempts))
-	for i, a := range out.attempts {
-		tried[i] = a.Host + " (" + a.Result + ")"
-	}
-	if answered != nil {
-		e := hresult.Newf(answered.Code, "no KMS host activated %s: %s", prod.SKU, strings.Join(tried, "; "))
-		e.Hint = answered.Hint
-		if e.Hint == "" {
-			e.Hint = "the next attempt is at " + next
-		}
-		out.err = e
-		return out
-	}
-	out.err = hresult.Newf(hresult.NoHost, "no KMS host could be reached: %s", strings.Join(tried, "; ")).
-		WithHint("this machine stays in grace and retries at " + next + " (volact act --if-due); check that the hosts run and are reachable, and the _vlmcs._tcp SRV records (volact discover)")
-	return out
+	return c.askHosts(ctx, res, hosts, req, cat, group, next, out)
 }
 
 // discoveryConfig turns the client settings into where to look.

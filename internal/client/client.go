@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/catalog"
+	"github.com/volact/volact/internal/discovery"
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/license"
 	"github.com/volact/volact/internal/machineid"
@@ -53,6 +54,10 @@ type Options struct {
 	// a catalog from another root is refused when installed and when
 	// loaded. Empty: the first installed catalog pins its root.
 	TrustedRoots []string
+	// Stagger paces the attempts at KMS hosts (see askHosts); the zero
+	// value starts the next attempt discovery.DefaultStagger after a
+	// silent one, on the real clock. Tests inject a clock here.
+	Stagger discovery.Stagger
 }
 
 // Client performs the client verbs on one store.
