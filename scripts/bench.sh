@@ -3,7 +3,8 @@
 #
 # Runs the Go benchmarks (short benchtime), the client start-up comparison
 # (scripts/bench-start.sh), the KMS host against its floor and its memory
-# (scripts/bench-kms.sh) and MAK activations/s (scripts/bench-mak.sh), each
+# (scripts/bench-kms.sh), MAK activations/s (scripts/bench-mak.sh) and KMS
+# failover with a silent first host (scripts/bench-failover.sh), each
 # if present, prints the report and writes it to testdata/bench/latest.md
 # with the machine (uname, CPUs, CPU model, Go version). They measure; they
 # assert nothing. `make bench` calls it.
@@ -90,6 +91,9 @@ fi
 section "KMS host" bash scripts/bench-kms.sh "$BIND"
 if [ -f scripts/bench-mak.sh ]; then
 	section "MAK activations/s" sh scripts/bench-mak.sh
+fi
+if [ -f scripts/bench-failover.sh ]; then
+	section "KMS failover with a silent first host" bash scripts/bench-failover.sh
 fi
 
 mkdir -p "$(dirname "$OUT")"
