@@ -54,6 +54,9 @@ waitfile "$tmp/svc.addr"
 for d in kms mem; do
 	"$BIN" kms install-key -q "$("$BIN" mak mint --dir "$tmp/auth" --type kms-host --sku suite-pro)" --data "$tmp/$d"
 	"$BIN" kms activate -q --data "$tmp/$d" --service "$(cat "$tmp/svc.addr")"
+	# Every request is a new CMID from 127.0.0.1: lift the per-network
+	# limit on new CMIDs (default 100/h) so that each one is counted.
+	"$BIN" kms set -q --data "$tmp/$d" --new-cmid-limit 0
 done
 
 "$BIN" kms bench --serve-floor --listen 127.0.0.1:0 --addr-file "$tmp/floor.addr" 2> "$tmp/floor.log" &

@@ -67,6 +67,8 @@ func loadSettings(ctx context.Context, db querier) (Settings, error) {
 			s.Port = int(n)
 		case "history_retention":
 			s.HistoryRetention = time.Duration(n)
+		case "new_cmid_limit":
+			s.NewCMIDLimit = int(n)
 		}
 	}
 	s.RetentionDays = int(s.HistoryRetention / (24 * time.Hour))
@@ -81,7 +83,7 @@ func saveSettings(ctx context.Context, db *sql.DB, s Settings) error {
 	return inTx(ctx, db, func(tx *sql.Tx) error {
 		for name, v := range map[string]int64{
 			"activation_interval": int64(s.ActivationInterval), "renewal_interval": int64(s.RenewalInterval),
-			"port": int64(s.Port), "history_retention": int64(s.HistoryRetention),
+			"port": int64(s.Port), "history_retention": int64(s.HistoryRetention), "new_cmid_limit": int64(s.NewCMIDLimit),
 		} {
 			if err := putSetting(ctx, tx, name, strconv.FormatInt(v, 10)); err != nil {
 				return err

@@ -103,6 +103,7 @@ func newMetrics(h *Host) *metrics {
 	}}, collectorFunc{desc: damaged, collect: func(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(damaged, prometheus.CounterValue, float64(h.loss.Segments))
 	}})
+	m.http.Registry.MustRegister(h.limitCollectors()...) // events.go
 	return m
 }
 

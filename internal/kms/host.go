@@ -52,6 +52,7 @@ type Host struct {
 	loss      JournalLoss   // what damaged journal segments cost, to date
 	onRefused onRefusedHook // metrics; set by Handler
 	states    *stateSeen    // client state per machine (stateseen.go)
+	limits    *netLimiter   // new CMIDs per network and hour (countlimit.go)
 
 	mu       sync.Mutex
 	counters map[string]*counter // by group name
@@ -106,6 +107,7 @@ func Open(o Options) (h *Host, err error) {
 	for _, g := range cat.Groups {
 		h.counters[g.Name] = newCounter(g.Threshold)
 	}
+	h.limits = newNetLimiter(h.settings.NewCMIDLimit)
 	next, loss, err := replay(db, o.Dir, h.log, o.Now())
 	if err != nil {
 		return nil, err
@@ -254,7 +256,11 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 	h.recordStateReset(req, group.Name, row.Addr, now)
 	h.mu.Lock()
 	c := h.counters[group.Name]
-	count, seen := c.observe(req.CMID, now)
+	counted, unlimit := h.limitNew(c, row, now) // countlimit.go
+	count, seen := c.count(now), observation{}
+	if counted {
+		count, seen = c.observe(req.CMID, now)
+	}
 	row.Count = count
 	var answer error
 	if count < group.Threshold {
@@ -264,8 +270,9 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 	if answer != nil {
 		row.Result = hresult.CodeOf(answer).String()
 	}
-	if err = h.journal.append(write{hist: row, counted: true, evicted: seen.evicted}); err != nil {
+	if err = h.journal.append(write{hist: row, counted: counted, evicted: seen.evicted}); err != nil && counted {
 		c.undo(seen) // not recorded: the client is not counted, and asks again
+		unlimit()
 	}
 	h.mu.Unlock()
 	if err != nil {

@@ -183,6 +183,7 @@ func historyRows(t *testing.T, dir string) int {
 // again after the restart.
 func TestCrashLosesNothingAnswered(t *testing.T) {
 	f := newFixture(t)
+	setLimit(t, f, 0) // 300 new CMIDs from one network
 	const clients = 300
 	var wg sync.WaitGroup
 	for i := range clients {
@@ -224,6 +225,7 @@ func TestCrashLosesNothingAnswered(t *testing.T) {
 // land in it once there is room, each once.
 func TestFullDisk(t *testing.T) {
 	f := newFixture(t)
+	setLimit(t, f, 0) // 300 new CMIDs from one network
 	f.h.HaltApplier()
 	for i := range 3 {
 		f.activate(t, fmt.Sprintf("c%d", i), "suite-pro")

@@ -65,6 +65,9 @@ type Settings struct {
 	Port               int           `json:"port"`                        // listen port when --listen is not given
 	HistoryRetention   time.Duration `json:"-"`
 	RetentionDays      int           `json:"history_retention_days"`
+	// NewCMIDLimit is how many new CMIDs per source network (/24, /64)
+	// and hour are counted; 0 = no limit (countlimit.go).
+	NewCMIDLimit int `json:"new_cmid_limit_per_hour"`
 }
 
 // DefaultSettings are the settings of a new host.
@@ -75,6 +78,7 @@ func DefaultSettings() Settings {
 		Port:               DefaultPort,
 		HistoryRetention:   DefaultHistoryRetention,
 		RetentionDays:      int(DefaultHistoryRetention / (24 * time.Hour)),
+		NewCMIDLimit:       DefaultNewCMIDLimit,
 	}
 }
 
@@ -88,6 +92,9 @@ func (s Settings) Validate() error {
 	}
 	if s.Port < 1 || s.Port > 65535 {
 		return invalid("port %d is not a number from 1 to 65535", s.Port)
+	}
+	if s.NewCMIDLimit < 0 {
+		return invalid("new CMID limit %d is negative: use 0 for no limit", s.NewCMIDLimit)
 	}
 	if s.HistoryRetention < 24*time.Hour || s.HistoryRetention > 100*365*24*time.Hour {
 		return invalid("history retention %s is out of range: use 1d to 36500d", FormatRetention(s.HistoryRetention))

@@ -35,7 +35,7 @@ owns a data directory: install-key, activate and set refuse while it serves
 (exit 7); status and history work at any time.`,
 	}
 	cmd.AddCommand(newKmsInstallKeyCmd(f), newKmsActivateCmd(f), newKmsServeCmd(f), newKmsStatusCmd(f),
-		newKmsHistoryCmd(f), newKmsSetCmd(f), newKmsBenchCmd(f))
+		newKmsHistoryCmd(f), newKmsSetCmd(f), newKmsBenchCmd(f), newKmsEventsCmd(f))
 	return cmd
 }
 
@@ -224,8 +224,8 @@ func newKmsStatusCmd(f *cmdutil.Factory) *cobra.Command {
 				fmt.Fprintf(f.IO.Out, "Host key %s (group %s): %s\n", k.Last5, k.Group, state)
 			}
 			s := st.Settings
-			fmt.Fprintf(f.IO.Out, "Activation interval: %d minutes\nRenewal interval: %d minutes\nPort: %d\nHistory retention: %s\n",
-				s.ActivationInterval, s.RenewalInterval, s.Port, kms.FormatRetention(s.HistoryRetention))
+			fmt.Fprintf(f.IO.Out, "Activation interval: %d minutes\nRenewal interval: %d minutes\nPort: %d\nHistory retention: %s\nNew CMID limit per network: %s\n",
+				s.ActivationInterval, s.RenewalInterval, s.Port, kms.FormatRetention(s.HistoryRetention), kms.FormatRate(s.NewCMIDLimit))
 			fmt.Fprintf(f.IO.Out, "Publish this host in DNS:\n%s\n", srv)
 			return nil
 		},
@@ -318,21 +318,31 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 }
 
 func newKmsSetCmd(f *cmdutil.Factory) *cobra.Command {
-	var dir, retention string
+	var dir, retention, limit string
 	var act, renew, port int
 	cmd := &cobra.Command{
-		Use:   "set --data DIR [--activation-interval N] [--renewal-interval N] [--port P] [--history-retention D]",
+		Use:   "set --data DIR [--activation-interval N] [--renewal-interval N] [--port P] [--history-retention D] [--new-cmid-limit N/h]",
 		Short: "Change the host's settings (stop the host first; they apply at its next start)",
 		Long: `Change the settings kept in the host's database. Intervals are minutes in
 15..43200: clients that are not activated retry every activation interval,
 activated clients renew every renewal interval. The retention is in days
-(90d) or a duration (2160h).`,
-		Example: "  volactd kms set --data D --activation-interval 60 --renewal-interval 10080\n  volactd kms set --data D --port 1700 --history-retention 90d",
+(90d) or a duration (2160h). The new-CMID limit caps how many new clients
+one source network (/24, /64) adds to the counts per hour (default 100/h;
+0 = no limit): past it, new CMIDs are answered but not counted and a
+count_limit event is recorded (kms events).`,
+		Example: "  volactd kms set --data D --activation-interval 60 --renewal-interval 10080\n  volactd kms set --data D --port 1700 --history-retention 90d\n  volactd kms set --data D --new-cmid-limit 50/h",
 		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			changed := cmd.Flags().Changed
-			if !changed("activation-interval") && !changed("renewal-interval") && !changed("port") && !changed("history-retention") {
-				return &cmdutil.UsageError{Err: fmt.Errorf("kms set: give at least one of --activation-interval, --renewal-interval, --port, --history-retention")}
+			if !changed("activation-interval") && !changed("renewal-interval") && !changed("port") && !changed("history-retention") && !changed("new-cmid-limit") {
+				return &cmdutil.UsageError{Err: fmt.Errorf("kms set: give at least one of --activation-interval, --renewal-interval, --port, --history-retention, --new-cmid-limit")}
+			}
+			var rate int
+			if changed("new-cmid-limit") {
+				var err error
+				if rate, err = kms.ParseRate(limit); err != nil {
+					return err
+				}
 			}
 			var keep time.Duration
 			if changed("history-retention") {
@@ -354,6 +364,9 @@ activated clients renew every renewal interval. The retention is in days
 				if changed("history-retention") {
 					s.HistoryRetention = keep
 				}
+				if changed("new-cmid-limit") {
+					s.NewCMIDLimit = rate
+				}
 			})
 			if err != nil {
 				return err
@@ -371,5 +384,6 @@ activated clients renew every renewal interval. The retention is in days
 	cmd.Flags().IntVar(&renew, "renewal-interval", 0, "minutes between renewals of activated clients (15..43200)")
 	cmd.Flags().IntVar(&port, "port", 0, "port to listen on when serve has no --listen")
 	cmd.Flags().StringVar(&retention, "history-retention", "", "how long history is kept (90d, 2160h)")
+	cmd.Flags().StringVar(&limit, "new-cmid-limit", "", "new CMIDs counted per source network (/24, /64) and hour, such as 100/h; 0 = no limit")
 	return cmd
 }

@@ -1,0 +1,55 @@
+package servercli
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/volact/volact/internal/cmdutil"
+	"github.com/volact/volact/internal/kms"
+)
+
+func newKmsEventsCmd(f *cmdutil.Factory) *cobra.Command {
+	var dir, since string
+	cmd := &cobra.Command{
+		Use:   "events --data DIR [--since T]",
+		Short: "List events: networks past the new-CMID limit (count_limit), client states gone back (state_reset)",
+		Long: `List the events the host recorded, oldest first. count_limit: a source
+network (/24 for IPv4, /64 for IPv6) sent more new CMIDs in an hour than
+kms set --new-cmid-limit allows (default 100/h); its new CMIDs are answered
+but not counted, and the event is recorded once per network and hour.
+state_reset: a client reported a state older than it reported before (an
+edited or reset store, or a reimage). Events are history rows: they survive
+restarts and follow kms set --history-retention. --since takes an RFC 3339
+time, a date or a duration back from now (72h). --json prints
+{"events":[{"time","kind","group","sku","cmid","client_address","network","count","detail"}]}.`,
+		Example: "  volactd kms events --data D\n  volactd kms events --data D --since 24h --json",
+		Args:    cmdutil.Args(0, 0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			from, err := parseSince(since, f.MustNow())
+			if err != nil {
+				return err
+			}
+			evs, err := kms.ReadEvents(dir, from)
+			if err != nil {
+				return err
+			}
+			if f.Opts.JSON {
+				cmdutil.WriteJSON(f.IO.Out, map[string]any{"events": evs})
+				return nil
+			}
+			if f.Opts.Quiet {
+				return nil
+			}
+			rows := make([][]string, 0, len(evs))
+			for _, e := range evs {
+				rows = append(rows, []string{e.Time.UTC().Format(time.RFC3339), e.Kind, e.Group, e.Network, e.CMID, strconv.Itoa(e.Count), e.Detail})
+			}
+			return cmdutil.PrintTable(f.IO, []string{"TIME", "KIND", "GROUP", "NETWORK", "CMID", "COUNT", "DETAIL"}, rows)
+		},
+	}
+	dataFlag(cmd, &dir)
+	cmd.Flags().StringVar(&since, "since", "", "only events at or after this time (RFC 3339, date, or a duration ago)")
+	return cmd
+}
