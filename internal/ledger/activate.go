@@ -46,7 +46,9 @@ func (l *Ledger) ActivateMAK(ctx context.Context, k KeyRef, installID string, no
 		return ActivateResult{}, hresult.New(hresult.InvalidArg, "installation id is empty")
 	}
 	var res ActivateResult
+	var refused bool // by the velocity limit, which blocked the key (velocity.go)
 	err := l.tx(ctx, "activate MAK", func(q querier) error {
+		refused = false
 		st, err := l.lockKey(ctx, q, k, now)
 		if err != nil {
 			return err
@@ -69,6 +71,9 @@ func (l *Ledger) ActivateMAK(ctx context.Context, k KeyRef, installID string, no
 		if st.used >= st.lim {
 			return exhaustedErr(k, st.used, st.lim)
 		}
+		if refused, err = l.checkVelocity(ctx, q, k, installID, now); err != nil || refused {
+			return err // refused: commit the block and its event, then refuse
+		}
 		n, err := q.exec(ctx, `INSERT INTO activations (key_id, install_id, activated_at)
 			VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, k.ID, installID, stamp(now))
 		if err != nil {
@@ -89,6 +94,9 @@ func (l *Ledger) ActivateMAK(ctx context.Context, k KeyRef, installID string, no
 		res = ActivateResult{Spent: true, Used: st.used + 1, Limit: st.lim}
 		return nil
 	})
+	if err == nil && refused {
+		return ActivateResult{}, velocityRefused(k, l.velocityNow().Limit)
+	}
 	return res, err
 }
 

@@ -84,8 +84,9 @@ type KeyStatus struct {
 
 // Ledger is an open activation database. It is safe for concurrent use.
 type Ledger struct {
-	b     backend
-	where string // the database, for messages: "SQLite file PATH", "PostgreSQL database host:port/db"
+	b        backend
+	where    string // the database, for messages: "SQLite file PATH", "PostgreSQL database host:port/db"
+	velocity velocitySetting
 }
 
 // querier runs statements inside one transaction on either backend. Queries

@@ -63,6 +63,16 @@ var migrations = [][]string{
 		)`,
 		`CREATE INDEX events_hardware_id ON events (hardware_id, at)`,
 	},
+	{ // 4: new activations per MAK key and clock hour (velocity.go)
+		`CREATE TABLE velocity (
+			key_id  TEXT NOT NULL REFERENCES keys (id),
+			hour    TEXT NOT NULL,
+			count   INTEGER NOT NULL,
+			evented BOOLEAN NOT NULL DEFAULT FALSE,
+			PRIMARY KEY (key_id, hour)
+		)`,
+		`CREATE INDEX events_kind ON events (kind, at)`,
+	},
 }
 
 // migrate applies the missing migrations in one transaction. On PostgreSQL

@@ -48,6 +48,8 @@ type AdminAPI interface {
 	Mint(ctx context.Context, r MintRequest) (MintResponse, error)
 	Block(ctx context.Context, key string) (KeyStatus, error)
 	Remaining(ctx context.Context, key string) (KeyStatus, error)
+	Unblock(ctx context.Context, key string) (KeyStatus, error) // velocity.go
+	Events(ctx context.Context, limit int) ([]Event, error)     // velocity.go
 }
 
 // Admin performs the admin operations on an authority and its ledger. The

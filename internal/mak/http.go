@@ -26,6 +26,8 @@ func (s *Server) Handler() http.Handler {
 	rt.HandleJSON(http.MethodPost, "/v1/admin/mint", s.adminOnly(s.handleMint))
 	rt.HandleJSON(http.MethodPost, "/v1/admin/block", s.adminOnly(s.handleBlock))
 	rt.HandleJSON(http.MethodPost, "/v1/admin/remaining", s.adminOnly(s.handleRemaining))
+	rt.HandleJSON(http.MethodPost, "/v1/admin/unblock", s.adminOnly(s.handleUnblock))
+	rt.HandleJSON(http.MethodPost, "/v1/admin/events", s.adminOnly(s.handleEvents))
 	rt.Health(func(ctx context.Context) (any, error) { return nil, s.ledger.Ping(ctx) })
 	return rt
 }

@@ -83,6 +83,7 @@ func New(a *authority.Authority, l *ledger.Ledger, o Options) (*Server, error) {
 		signer: signer{auth: a},
 	}
 	s.admin = &Admin{Authority: a, Ledger: l, Now: s.now}
+	s.metrics.http.Registry.MustRegister(s.eventsCollector()) // velocity.go
 	if _, _, err := s.signer.get(s.now()); err != nil {
 		return nil, err
 	}

@@ -75,6 +75,7 @@ func (s *serviceFlags) adminAPI(f *cmdutil.Factory, ctx context.Context) (mak.Ad
 
 func newMakServeCmd(f *cmdutil.Factory) *cobra.Command {
 	var sf serviceFlags
+	var vf velocityFlags
 	var listen, addrFile, certFile, keyFile, logFormat string
 	var allowHTTP bool
 	cmd := &cobra.Command{
@@ -97,6 +98,12 @@ deprecated: a command line is visible to every user of the machine.)
 
 MAK keys travel in activation requests: outside loopback, serve TLS
 (--tls-cert, --tls-key), or pass --allow-http behind a TLS-terminating proxy.
+
+--velocity-limit N/h counts the new activations of each MAK per clock hour:
+the one past N records a velocity_limit event (mak events, /metrics) and is
+activated; with --velocity-block it is refused with 0xC004C003 and the key
+stays blocked until volactd mak unblock KEY.
+
 SIGINT and SIGTERM stop the service gracefully.`,
 		Example: "  volactd mak serve --dir /var/lib/volact-service --listen 127.0.0.1:8080\n" +
 			"  volactd mak serve --dir D --listen :443 --tls-cert cert.pem --tls-key key.pem --db postgres://volact@db/volact",
@@ -131,11 +138,16 @@ SIGINT and SIGTERM stop the service gracefully.`,
 					log.Info("created the admin token", "file", tokenFrom)
 				}
 			}
+			vel, err := vf.velocity()
+			if err != nil {
+				return err
+			}
 			l, err := ledger.Open(ctx, sf.dsn(), a.Fingerprint())
 			if err != nil {
 				return err
 			}
 			defer l.Close()
+			l.SetVelocity(vel)
 			srv, err := mak.New(a, l, mak.Options{Now: f.MustNow, Logger: log, AdminToken: token})
 			if err != nil {
 				return err
@@ -172,6 +184,7 @@ SIGINT and SIGTERM stop the service gracefully.`,
 	cmd.Flags().StringVar(&keyFile, "tls-key", "", "TLS private key file (PEM)")
 	cmd.Flags().BoolVar(&allowHTTP, "allow-http", false, "serve plain HTTP on a non-loopback address")
 	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format on stderr: text or json")
+	vf.add(cmd)
 	_ = cmd.MarkFlagRequired("dir")
 	return cmd
 }
