@@ -12,7 +12,7 @@ import (
 )
 
 // fakeView records which rendering emit chose.
-type fakeView struct{ ospp, slmgr bool }
+type fakeView struct{}
 
 type fakeOspp struct{ fakeView }
 type fakeSlmgr struct{ fakeView }

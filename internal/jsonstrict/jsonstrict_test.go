@@ -62,16 +62,17 @@ func TestDecode(t *testing.T) {
 // pointer, slices, maps, an interface and a custom unmarshaler.
 type nested struct {
 	inner
-	P     *point            `json:"p"`
-	List  []point           `json:"list"`
-	ByID  map[string]point  `json:"by_id"`
-	Any   any               `json:"any"`
-	Raw   json.RawMessage   `json:"raw"`
-	When  time.Time         `json:"when"`
-	Plain string            // no tag: the Go name
-	Skip  string            `json:"-"`
-	Bad   string            `json:"b\"ad"` // not a valid tag name: the Go name
-	More  map[string]string `json:"more,omitempty"`
+	P     *point           `json:"p"`
+	List  []point          `json:"list"`
+	ByID  map[string]point `json:"by_id"`
+	Any   any              `json:"any"`
+	Raw   json.RawMessage  `json:"raw"`
+	When  time.Time        `json:"when"`
+	Plain string           // no tag: the Go name
+	Skip  string           `json:"-"`
+	//lint:ignore SA5008 a malformed tag on purpose: the decoder must fall back to the Go name
+	Bad  string            `json:"b\"ad"` // not a valid tag name: the Go name
+	More map[string]string `json:"more,omitempty"`
 }
 
 type inner struct {

@@ -33,9 +33,6 @@ func parseIOReg(out []byte) map[string]string {
 	return props
 }
 
-// maxSMBIOS caps the SMBIOS table read from the firmware.
-const maxSMBIOS = 1 << 20
-
 // parseSMBIOSUUID returns the system UUID of a RawSMBIOSData structure (as
 // GetSystemFirmwareTable('RSMB') returns it): the 16 bytes at offset 8 of
 // the first type 1 (System Information) structure, in the text form that

@@ -9,6 +9,9 @@ import (
 
 // osSources reads MachineGuid (the value volact always hashed) and the
 // SMBIOS system UUID.
+// maxSMBIOS caps the SMBIOS table read from the firmware.
+const maxSMBIOS = 1 << 20
+
 func osSources() []rawSource {
 	var srcs []rawSource
 	if g := machineGUID(); g != "" {
