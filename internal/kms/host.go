@@ -104,7 +104,7 @@ func Open(o Options) (h *Host, err error) {
 	}
 	for _, r := range rows {
 		if c := h.counters[r.group]; c != nil {
-			c.restore(r.cmid, r.seen)
+			c.Restore(r.cmid, r.seen)
 		}
 	}
 	if h.states, err = openStateSeen(db); err != nil {
@@ -200,7 +200,7 @@ func (h *Host) Counts() map[string]int {
 	defer h.mu.Unlock()
 	out := map[string]int{}
 	for _, g := range h.Groups() {
-		out[g] = h.counters[g].count(now)
+		out[g] = h.counters[g].Count(now)
 	}
 	return out
 }
@@ -219,7 +219,7 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 	if err != nil {
 		if c := h.counters[row.Group]; c != nil {
 			h.mu.Lock()
-			row.Count = c.count(now)
+			row.Count = c.Count(now)
 			h.mu.Unlock()
 		}
 		return nil, h.record(write{hist: row}, err)
@@ -227,7 +227,7 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 	h.recordStateReset(req, group.Name, row.Addr, now)
 	h.mu.Lock()
 	c := h.counters[group.Name]
-	count, seen := c.observe(req.CMID, now)
+	count, seen := c.Observe(req.CMID, now)
 	row.Count = count
 	var answer error
 	if count < group.Threshold {
@@ -237,8 +237,8 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 	if answer != nil {
 		row.Result = hresult.CodeOf(answer).String()
 	}
-	if err = h.journal.append(write{hist: row, counted: true, evicted: seen.evicted}); err != nil {
-		c.undo(seen) // not recorded: the client is not counted, and asks again
+	if err = h.journal.append(write{hist: row, counted: true, evicted: seen.Evicted}); err != nil {
+		c.Undo(seen) // not recorded: the client is not counted, and asks again
 	}
 	h.mu.Unlock()
 	if err != nil {
