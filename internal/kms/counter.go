@@ -40,6 +40,11 @@ func (c *Counter[K]) Capacity() int { return 2 * c.threshold }
 // Threshold is the group's activation threshold.
 func (c *Counter[K]) Threshold() int { return c.threshold }
 
+// Activates reports whether a request that [Counter.Observe] counted with
+// the result count is activated: at or above the threshold. Below it the
+// host answers 0xC004F038 and the client stays in grace (design §5).
+func (c *Counter[K]) Activates(count int) bool { return count >= c.threshold }
+
 // put records t for id and keeps floor a lower bound.
 func (c *Counter[K]) put(id K, t time.Time) {
 	if len(c.seen) == 0 || t.Before(c.floor) {

@@ -230,7 +230,7 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 	count, seen := c.Observe(req.CMID, now)
 	row.Count = count
 	var answer error
-	if count < group.Threshold {
+	if !c.Activates(count) {
 		answer = countTooLow(count, group, h.settings.ActivationInterval)
 	}
 	row.Result = hresult.OK.String()
