@@ -17,11 +17,23 @@ import (
 // for concurrent use.
 type Counter[K cmp.Ordered] struct {
 	threshold int
-	seen      map[K]time.Time // client -> last request
-	// floor is no later than any time in seen (a lower bound, exact after
-	// a scan): while now-floor < Window nothing can have expired, so
-	// expire and Count skip their scan.
-	floor time.Time
+	seen      map[K]*entry[K] // client -> its entry in the list
+	// head..tail lists the clients by last request, oldest first (ties by
+	// id), so the oldest is at hand and the expired ones are a prefix.
+	head, tail *entry[K]
+	free       *entry[K] // entries to reuse
+}
+
+// entry is one client in the list.
+type entry[K cmp.Ordered] struct {
+	id         K
+	t          time.Time // last request
+	prev, next *entry[K]
+}
+
+// before reports whether e comes before a client id seen at t.
+func (e *entry[K]) before(t time.Time, id K) bool {
+	return e.t.Before(t) || (e.t.Equal(t) && e.id < id)
 }
 
 // counter is the host's counter: clients are CMIDs.
@@ -29,7 +41,7 @@ type counter = Counter[string]
 
 // NewCounter returns an empty counter for a group with this threshold.
 func NewCounter[K cmp.Ordered](threshold int) *Counter[K] {
-	return &Counter[K]{threshold: threshold, seen: make(map[K]time.Time, 2*threshold)}
+	return &Counter[K]{threshold: threshold, seen: make(map[K]*entry[K], 2*threshold)}
 }
 
 func newCounter(threshold int) *counter { return NewCounter[string](threshold) }
@@ -45,28 +57,64 @@ func (c *Counter[K]) Threshold() int { return c.threshold }
 // host answers 0xC004F038 and the client stays in grace (design §5).
 func (c *Counter[K]) Activates(count int) bool { return count >= c.threshold }
 
-// put records t for id and keeps floor a lower bound.
+// put records t as id's last request.
 func (c *Counter[K]) put(id K, t time.Time) {
-	if len(c.seen) == 0 || t.Before(c.floor) {
-		c.floor = t
+	e := c.seen[id]
+	if e != nil {
+		c.unlink(e)
+	} else {
+		e, c.free = c.free, nil
+		if e == nil {
+			e = &entry[K]{}
+		}
+		e.id = id
+		c.seen[id] = e
 	}
-	c.seen[id] = t
+	e.t = t
+	// From the newest back: requests mostly arrive in time order.
+	at := c.tail
+	for at != nil && !at.before(t, id) {
+		at = at.prev
+	}
+	e.prev = at
+	if at == nil {
+		e.next, c.head = c.head, e
+	} else {
+		e.next, at.next = at.next, e
+	}
+	if e.next == nil {
+		c.tail = e
+	} else {
+		e.next.prev = e
+	}
+}
+
+func (c *Counter[K]) unlink(e *entry[K]) {
+	if e.prev == nil {
+		c.head = e.next
+	} else {
+		e.prev.next = e.next
+	}
+	if e.next == nil {
+		c.tail = e.prev
+	} else {
+		e.next.prev = e.prev
+	}
+	e.prev, e.next = nil, nil
+}
+
+// remove forgets e.
+func (c *Counter[K]) remove(e *entry[K]) {
+	c.unlink(e)
+	delete(c.seen, e.id)
+	*e = entry[K]{}
+	c.free = e
 }
 
 // expire forgets clients not seen within Window before now.
 func (c *Counter[K]) expire(now time.Time) {
-	if len(c.seen) == 0 || now.Sub(c.floor) < Window {
-		return
-	}
-	first := true
-	for id, t := range c.seen {
-		if now.Sub(t) >= Window {
-			delete(c.seen, id)
-			continue
-		}
-		if first || t.Before(c.floor) {
-			c.floor, first = t, false
-		}
+	for c.head != nil && now.Sub(c.head.t) >= Window {
+		c.remove(c.head)
 	}
 }
 
@@ -87,11 +135,11 @@ type Observation[K cmp.Ordered] struct {
 func (c *Counter[K]) Observe(id K, now time.Time) (int, Observation[K]) {
 	c.expire(now)
 	o := Observation[K]{id: id}
-	o.prev, o.had = c.seen[id]
-	if !o.had && len(c.seen) >= c.Capacity() {
-		o.Evicted, o.evicted = c.oldest()
-		o.evictedAt = c.seen[o.Evicted]
-		delete(c.seen, o.Evicted)
+	if e := c.seen[id]; e != nil {
+		o.prev, o.had = e.t, true
+	} else if len(c.seen) >= c.Capacity() && c.head != nil {
+		o.Evicted, o.evictedAt, o.evicted = c.head.id, c.head.t, true
+		c.remove(c.head)
 	}
 	c.put(id, now)
 	return len(c.seen), o
@@ -102,8 +150,8 @@ func (c *Counter[K]) Observe(id K, now time.Time) (int, Observation[K]) {
 func (c *Counter[K]) Undo(o Observation[K]) {
 	if o.had {
 		c.put(o.id, o.prev)
-	} else {
-		delete(c.seen, o.id)
+	} else if e := c.seen[o.id]; e != nil {
+		c.remove(e)
 	}
 	if o.evicted {
 		c.put(o.Evicted, o.evictedAt)
@@ -112,45 +160,30 @@ func (c *Counter[K]) Undo(o Observation[K]) {
 
 // Restore adds a client loaded from storage (oldest first).
 func (c *Counter[K]) Restore(id K, t time.Time) {
-	if _, ok := c.seen[id]; !ok && len(c.seen) >= c.Capacity() {
-		old, _ := c.oldest()
-		delete(c.seen, old)
+	if _, ok := c.seen[id]; !ok && len(c.seen) >= c.Capacity() && c.head != nil {
+		c.remove(c.head)
 	}
 	c.put(id, t)
 }
 
 // Forget drops a client (one a journaled request evicted).
-func (c *Counter[K]) Forget(id K) { delete(c.seen, id) }
+func (c *Counter[K]) Forget(id K) {
+	if e := c.seen[id]; e != nil {
+		c.remove(e)
+	}
+}
 
 // Count is the number of clients seen within Window before now, or -1 when
 // there is none (no client has asked, or all were forgotten).
 func (c *Counter[K]) Count(now time.Time) int {
-	if len(c.seen) > 0 && now.Sub(c.floor) < Window {
-		return len(c.seen)
-	}
-	n := 0
-	for _, t := range c.seen {
-		if now.Sub(t) < Window {
-			n++
-		}
+	n := len(c.seen)
+	for e := c.head; e != nil && now.Sub(e.t) >= Window; e = e.next {
+		n--
 	}
 	if n == 0 {
 		return -1
 	}
 	return n
-}
-
-// oldest is the client seen longest ago (the smallest id among equals).
-func (c *Counter[K]) oldest() (K, bool) {
-	var id K
-	var at time.Time
-	found := false
-	for k, t := range c.seen {
-		if !found || t.Before(at) || (t.Equal(at) && k < id) {
-			id, at, found = k, t, true
-		}
-	}
-	return id, found
 }
 
 // replayCount applies a journaled request to c: its evicted CMID leaves and, if

@@ -1,6 +1,7 @@
 package kms
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"testing"
@@ -48,11 +49,11 @@ func TestCounterUndo(t *testing.T) {
 			for i := range tc.clients {
 				c.Observe(fmt.Sprintf("c%02d", i), t0.Add(time.Duration(i)*time.Minute))
 			}
-			before := maps.Clone(c.seen)
+			before := snapshot(c)
 			_, o := c.Observe(tc.cmid, t0.Add(time.Hour))
 			c.Undo(o)
-			if !maps.Equal(c.seen, before) {
-				t.Fatalf("after undo the counter holds %v, want %v", c.seen, before)
+			if got := snapshot(c); !maps.Equal(got, before) {
+				t.Fatalf("after undo the counter holds %v, want %v", got, before)
 			}
 		})
 	}
@@ -76,5 +77,41 @@ func TestCounterFloor(t *testing.T) {
 	}
 	if n, _ := c.Observe(4, t0.Add(Window+25*time.Hour)); n != 2 {
 		t.Fatalf("count after 2 expired = %d, want 2 (1 and 4)", n)
+	}
+}
+
+// snapshot is what c holds: client -> last request.
+func snapshot[K cmp.Ordered](c *Counter[K]) map[K]time.Time {
+	m := map[K]time.Time{}
+	for e := c.head; e != nil; e = e.next {
+		m[e.id] = e.t
+	}
+	if len(m) != len(c.seen) {
+		panic("the list and the map of the counter differ")
+	}
+	return m
+}
+
+// TestCounterOrder checks the list order against the rule of the oldest:
+// the earliest request, and among equal times the smallest id, is evicted.
+func TestCounterOrder(t *testing.T) {
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := NewCounter[int](2)
+	c.Observe(7, t0)
+	c.Observe(3, t0)
+	c.Restore(9, t0.Add(-time.Minute))
+	c.Observe(5, t0.Add(time.Minute))
+	// Full: 9 (oldest), then 3 and 7 at t0, then 5.
+	_, o := c.Observe(1, t0.Add(2*time.Minute))
+	if !o.evicted || o.Evicted != 9 {
+		t.Fatalf("evicted %v, want 9", o.Evicted)
+	}
+	_, o = c.Observe(2, t0.Add(2*time.Minute))
+	if o.Evicted != 3 {
+		t.Fatalf("evicted %v, want 3 (same time as 7, smaller id)", o.Evicted)
+	}
+	c.Observe(7, t0.Add(3*time.Minute)) // refreshed: 5 is now the oldest
+	if _, o = c.Observe(4, t0.Add(4*time.Minute)); o.Evicted != 5 {
+		t.Fatalf("evicted %v, want 5", o.Evicted)
 	}
 }
