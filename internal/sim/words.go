@@ -97,7 +97,7 @@ func answers(r *Result) []string {
 		switch {
 		case k.ExhaustedDay >= 0 && k.Refused > 0:
 			out = append(out, fmt.Sprintf("MAK key %s (%s activations) ran out on day %d; %s %s refused, the first on day %d.",
-				k.Key, Commas(k.Activations), k.ExhaustedDay, Commas(k.Refused), plural(k.Refused, "activation was", "activations were"), k.FirstRefusedDay))
+				k.Key, Commas(k.Activations), k.ExhaustedDay, Commas(k.Refused), plural(k.Refused, "request was", "requests were"), k.FirstRefusedDay))
 		case k.ExhaustedDay >= 0 || k.Refused > 0:
 			out = append(out, fmt.Sprintf("MAK key %s (%s activations) ran out on day %d; none was refused.", k.Key, Commas(k.Activations), k.ExhaustedDay))
 		default:
