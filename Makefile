@@ -78,10 +78,16 @@ deps: ## Rewrite cmd/volact/deps.txt, the client's dependency list (review what 
 	   echo "# Checked by cmd/volact/deps_test.go: a change here is a decision; say why."; \
 	   cd cmd/volact && CGO_ENABLED=0 GOOS=linux $(GO) list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' . | sort; } > cmd/volact/deps.txt
 
+bench-sim: ## volactd sim: a year of 100,000 and 1,000,000 machines (seconds, machine-days/s, bytes/machine)
+	bash scripts/bench-sim.sh
+
+sim-demo: build ## Run the three scenarios of scripts/sim; HTML reports into bin/sim/
+	@mkdir -p bin/sim; for s in scripts/sim/*.yaml; do echo "== $$s"; $(BIND) sim $$s --html bin/sim/$$(basename $$s .yaml).html -q; done
+
 golden: ## Regenerate golden files
 	UPDATE_GOLDEN=1 $(GO) test ./internal/cli/... ./internal/e2e/...
 
 help: ## Show targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-.PHONY: build test demo bench lint man cover cross fuzz golden deps package help
+.PHONY: build test demo bench bench-sim sim-demo lint man cover cross fuzz golden deps package help

@@ -137,18 +137,12 @@ func (l *netLimiter) prune(now time.Time) {
 	}
 }
 
-// has says whether cmid is counted at now (a renewal, not a new CMID).
-func (c *counter) has(cmid string, now time.Time) bool {
-	t, ok := c.seen[cmid]
-	return ok && now.Sub(t) < Window
-}
-
 // limitNew decides, with h.mu held, whether the request of cmid from addr
 // is counted: CMIDs already counted always are; a new one only while its
 // network is within the limit. When it is not, a count_limit event is
 // journaled if one is due. The returned undo takes an admission back.
 func (h *Host) limitNew(c *counter, row HistoryRow, now time.Time) (counted bool, undo func()) {
-	if c.has(row.CMID, now) {
+	if c.Has(row.CMID, now) {
 		return true, func() {}
 	}
 	network := NetworkOf(row.Addr)
@@ -160,7 +154,7 @@ func (h *Host) limitNew(c *counter, row HistoryRow, now time.Time) (counted bool
 		h.log.Warn("a network passed the limit of new CMIDs per hour; its new CMIDs are answered but not counted",
 			"network", network, "limit", FormatRate(h.limits.limit), "group", row.Group)
 		ev := row
-		ev.Result, ev.Count = CountLimitEvent, c.count(now)
+		ev.Result, ev.Count = CountLimitEvent, c.Count(now)
 		if err := h.journal.append(write{hist: ev}); err != nil {
 			h.log.Error("cannot journal a count_limit event", "err", err)
 		}

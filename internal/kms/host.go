@@ -118,7 +118,7 @@ func Open(o Options) (h *Host, err error) {
 	}
 	for _, r := range rows {
 		if c := h.counters[r.group]; c != nil {
-			c.restore(r.cmid, r.seen)
+			c.Restore(r.cmid, r.seen)
 		}
 	}
 	h.loss = loss
@@ -234,7 +234,7 @@ func (h *Host) Counts() map[string]int {
 	defer h.mu.Unlock()
 	out := map[string]int{}
 	for _, g := range h.Groups() {
-		out[g] = h.counters[g].count(now)
+		out[g] = h.counters[g].Count(now)
 	}
 	return out
 }
@@ -257,21 +257,21 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 	h.mu.Lock()
 	c := h.counters[group.Name]
 	counted, unlimit := h.limitNew(c, row, now) // countlimit.go
-	count, seen := c.count(now), observation{}
+	count, seen := c.Count(now), Observation[string]{}
 	if counted {
-		count, seen = c.observe(req.CMID, now)
+		count, seen = c.Observe(req.CMID, now)
 	}
 	row.Count = count
 	var answer error
-	if count < group.Threshold {
+	if !c.Activates(count) {
 		answer = countTooLow(count, group, h.settings.ActivationInterval)
 	}
 	row.Result = hresult.OK.String()
 	if answer != nil {
 		row.Result = hresult.CodeOf(answer).String()
 	}
-	if err = h.journal.append(write{hist: row, counted: counted, evicted: seen.evicted}); err != nil && counted {
-		c.undo(seen) // not recorded: the client is not counted, and asks again
+	if err = h.journal.append(write{hist: row, counted: counted, evicted: seen.Evicted}); err != nil && counted {
+		c.Undo(seen) // not recorded: the client is not counted, and asks again
 		unlimit()
 	}
 	h.mu.Unlock()

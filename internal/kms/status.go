@@ -76,12 +76,12 @@ func ReadStatus(dir string, now time.Time) (*Status, error) {
 	}
 	for _, r := range rows {
 		if c := counters[r.group]; c != nil {
-			c.restore(r.cmid, r.seen)
+			c.Restore(r.cmid, r.seen)
 		}
 	}
 	for _, w := range v.journal {
 		if c := counters[w.hist.Group]; c != nil {
-			c.replay(w)
+			replayCount(c, w)
 		}
 	}
 	seen, err := v.clientsSeen(ctx, now.Add(-Window))
@@ -90,7 +90,7 @@ func ReadStatus(dir string, now time.Time) (*Status, error) {
 	}
 	for _, g := range cat.Groups {
 		st.Groups = append(st.Groups, GroupStatus{Group: g.Name, Threshold: g.Threshold,
-			CurrentCount: counters[g.Name].count(now), ClientsSeen: seen[g.Name], Served: served[g.Name]})
+			CurrentCount: counters[g.Name].Count(now), ClientsSeen: seen[g.Name], Served: served[g.Name]})
 	}
 	return st, nil
 }
