@@ -42,3 +42,13 @@ func TestMemoryReceiptsAndConsistency(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestNewSignerAnyKey signs with many keys: a public key whose base64
+// holds a '+' once cut the signer key string in the wrong place.
+func TestNewSignerAnyKey(t *testing.T) {
+	for i := range 256 {
+		if _, err := makeTestKey(byte(i)); err != nil {
+			t.Fatalf("key %d: %v", i, err)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
-	"strings"
 
 	"github.com/volact/volact/internal/translog/tlogverify"
 	"golang.org/x/mod/sumdb/note"
@@ -41,6 +40,7 @@ var (
 	VerifyReceipt     = tlogverify.VerifyReceipt
 	VerifyConsistency = tlogverify.VerifyConsistency
 	CheckConsistency  = tlogverify.CheckConsistency
+	PeekCheckpoint    = tlogverify.PeekCheckpoint
 )
 
 // checkOrigin reports whether origin can name a log.
@@ -57,8 +57,9 @@ func NewSigner(origin string, key ed25519.PrivateKey) (note.Signer, error) {
 		return nil, err
 	}
 	// vkey is "<name>+<hash>+<base64(alg, pub)>"; the signer key string is
-	// "PRIVATE+KEY+<name>+<hash>+<base64(alg, seed)>".
-	nameHash := vkey[:strings.LastIndexByte(vkey, '+')]
+	// "PRIVATE+KEY+<name>+<hash>+<base64(alg, seed)>". The name holds no
+	// '+', the hash is 8 hex digits, the base64 may hold '+'.
+	nameHash := vkey[:len(origin)+1+8]
 	const algEd25519 = 1
 	skey := "PRIVATE+KEY+" + nameHash + "+" +
 		base64.StdEncoding.EncodeToString(append([]byte{algEd25519}, key.Seed()...))
