@@ -46,6 +46,7 @@ func newMAKService(t *testing.T) *makService {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	return &makService{auth: a, adm: &mak.Admin{Authority: a, Ledger: l, Now: now}, url: ts.URL}

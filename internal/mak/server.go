@@ -30,6 +30,7 @@ import (
 	"github.com/volact/volact/internal/authority"
 	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/ledger"
+	"github.com/volact/volact/internal/translog"
 )
 
 // MaxBodySize is the service's request body cap (design §9); the other
@@ -50,6 +51,9 @@ type Options struct {
 	Now        func() time.Time // clock; nil = time.Now
 	Logger     *slog.Logger     // nil = discard
 	AdminToken string           // bearer token of the admin API; "" disables it
+	// LogDir is the transparency log's directory; "" = LogDir inside the
+	// authority directory.
+	LogDir string
 }
 
 // Server is the activation service. Build it with New; it is safe for
@@ -63,10 +67,12 @@ type Server struct {
 	metrics *metrics
 	admin   *Admin
 	signer  signer
+	tlog    *translog.Log // every answer is a leaf (tlog.go)
 }
 
 // New returns a Server that activates keys of authority a and counts them
-// in l. It loads (or creates) the service signing key.
+// in l. It loads (or creates) the service signing key and opens the
+// transparency log; Close closes it.
 func New(a *authority.Authority, l *ledger.Ledger, o Options) (*Server, error) {
 	if a == nil || l == nil {
 		return nil, errors.New("mak: New needs an authority and a ledger")
@@ -83,9 +89,18 @@ func New(a *authority.Authority, l *ledger.Ledger, o Options) (*Server, error) {
 		signer: signer{auth: a},
 	}
 	s.admin = &Admin{Authority: a, Ledger: l, Now: s.now}
-	if _, _, err := s.signer.get(s.now()); err != nil {
+	key, _, err := s.signer.get(s.now())
+	if err != nil {
 		return nil, err
 	}
+	if s.tlog, err = openLog(logDir(a, o), key); err != nil {
+		return nil, err
+	}
+	if r := s.tlog.Recovery(); r != (translog.Recovery{}) {
+		s.log.Warn("transparency log recovered after a crash: unacknowledged leaves moved aside",
+			"torn_bytes", r.TornBytes, "dropped_leaves", r.DroppedLeaves, "moved_to", r.MovedTo, "rebuilt_hashes", r.RebuiltHashes)
+	}
+	s.metrics.http.RegisterLogMetrics("service", s.tlog)
 	return s, nil
 }
 

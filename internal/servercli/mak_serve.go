@@ -140,6 +140,7 @@ SIGINT and SIGTERM stop the service gracefully.`,
 			if err != nil {
 				return err
 			}
+			defer srv.Close()
 			var ln net.Listener
 			if certFile != "" {
 				ln, err = httpserve.ListenTLS(listen, certFile, keyFile)
