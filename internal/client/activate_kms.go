@@ -49,7 +49,8 @@ func (c *Client) activateKMS(ctx context.Context, p Installed, prod catalog.Prod
 	}
 	group, _ := cat.Group(prod.Group)
 	req := protocol.ActivationRequest{Version: protocol.Version, Kind: protocol.KindKMS, SKU: prod.SKU, Group: group.Name,
-		HardwareID: c.opts.HardwareID, CMID: p.CMID, ClientTime: c.opts.Now().UTC(), Nonce: nonce, State: cs}
+		HardwareID: c.opts.HardwareID, CMID: p.CMID, ClientTime: c.opts.Now().UTC(), Nonce: nonce, State: cs,
+		KnownTrees: c.knownTrees}
 	var answered *hresult.Error // the last refusal of a host that answered
 	for _, h := range hosts {
 		rctx, cancel := context.WithTimeout(ctx, DefaultTimeout)

@@ -165,11 +165,7 @@ func TestActivateMAKChecksAnswer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			env, err := protocol.Seal(g, priv, cert)
-			if err != nil {
-				t.Fatal(err)
-			}
-			json.NewEncoder(w).Encode(env)
+			json.NewEncoder(w).Encode(logged(t, g, priv, cert))
 		}))
 		t.Cleanup(ts.Close)
 		return ts.URL
@@ -240,7 +236,7 @@ func TestProxyActivation(t *testing.T) {
 	if err := protocol.DecodeText(protocol.ConfirmationPrefix, conf, &env); err != nil {
 		t.Fatal(err)
 	}
-	env.Signature = env.Signature[4:] + env.Signature[:4]
+	env.Receipt.Index++ // the receipt no longer proves this payload
 	edited, _ := protocol.EncodeText(protocol.ConfirmationPrefix, env)
 	_, err = c.ApplyConfirmation(edited)
 	wantCode(t, err, hresult.BadSignature, hresult.ExitInvalid)
