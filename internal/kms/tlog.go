@@ -3,7 +3,9 @@ package kms
 import (
 	"context"
 	"crypto/ed25519"
+	"database/sql"
 	"errors"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/protocol"
 	"github.com/volact/volact/internal/translog"
+	"github.com/volact/volact/internal/trueup"
 )
 
 // LogDir is the host's transparency log, inside its data directory: every
@@ -104,4 +107,47 @@ func (h *Host) logRefusal(ctx context.Context, req protocol.ActivationRequest, g
 		return hresult.Wrap(hresult.ServiceFailure, err, "cannot record the answer in the transparency log")
 	}
 	return nil
+}
+
+// ExportLedger writes the ledger export of the host in dir (package
+// trueup): the certificates of its host key and its whole transparency
+// log. The host must not be running (the data directory is locked while
+// it serves).
+func ExportLedger(dir string, w io.Writer) error {
+	return withDir(dir, false, func(db *sql.DB) error {
+		keys, err := loadHostKeys(context.Background(), db)
+		if err != nil {
+			return err
+		}
+		signer, err := readSigner(filepath.Join(dir, KeyFile))
+		if err != nil {
+			return err
+		}
+		cat, err := readCatalog(dir)
+		if err != nil {
+			return err
+		}
+		var certs []string
+		for _, k := range keys {
+			if !k.Activated {
+				continue
+			}
+			c, err := protocol.VerifyCertificate(k.certificate, cat.Root(), k.ActivatedAt)
+			if err == nil && ed25519.PublicKey(c.PublicKey).Equal(signer.Public()) {
+				certs = append(certs, k.certificate)
+			}
+		}
+		if len(certs) == 0 {
+			return notActivated()
+		}
+		l, err := OpenLog(dir, signer)
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		if err := trueup.Write(w, certs, l); err != nil {
+			return hresult.Wrap(hresult.Internal, err, "cannot export the ledger")
+		}
+		return nil
+	})
 }

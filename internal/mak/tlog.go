@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"io"
 	"path/filepath"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/protocol"
 	"github.com/volact/volact/internal/translog"
+	"github.com/volact/volact/internal/trueup"
 )
 
 // LogDir is the service's transparency log inside the authority directory
@@ -101,4 +103,24 @@ func (s *Server) logRefusal(ctx context.Context, answer error, machine, sku, las
 		return err
 	}
 	return answer
+}
+
+// ExportLedger writes the ledger export of the service of authority a
+// whose log is in dir ("" = LogDir in the authority directory; package
+// trueup): the service certificate and the whole transparency log. The
+// service must not be running on that log (it holds it locked).
+func ExportLedger(a *authority.Authority, dir string, now time.Time, w io.Writer) error {
+	key, cert, err := a.ServiceSigner(now)
+	if err != nil {
+		return err
+	}
+	l, err := openLog(logDir(a, Options{LogDir: dir}), key)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	if err := trueup.Write(w, []string{cert}, l); err != nil {
+		return hresult.Wrap(hresult.Internal, err, "cannot export the ledger")
+	}
+	return nil
 }

@@ -35,7 +35,7 @@ owns a data directory: install-key, activate and set refuse while it serves
 (exit 7); status and history work at any time.`,
 	}
 	cmd.AddCommand(newKmsInstallKeyCmd(f), newKmsActivateCmd(f), newKmsServeCmd(f), newKmsStatusCmd(f),
-		newKmsHistoryCmd(f), newKmsSetCmd(f), newKmsBenchCmd(f))
+		newKmsHistoryCmd(f), newKmsSetCmd(f), newKmsBenchCmd(f), newKmsLedgerCmd(f))
 	return cmd
 }
 

@@ -22,7 +22,8 @@ func newMakCmd(f *cmdutil.Factory) *cobra.Command {
 		Use:   "mak",
 		Short: "The activation service: authority, MAK keys, host keys, proxy activation",
 	}
-	cmd.AddCommand(newMakInitCmd(f), newMakMintCmd(f), newMakServeCmd(f), newMakBlockCmd(f), newMakRemainingCmd(f), newMakProxyCmd(f))
+	cmd.AddCommand(newMakInitCmd(f), newMakMintCmd(f), newMakServeCmd(f), newMakBlockCmd(f), newMakRemainingCmd(f), newMakProxyCmd(f),
+		newMakLedgerCmd(f))
 	return cmd
 }
 
