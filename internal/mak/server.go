@@ -24,10 +24,12 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/volact/volact/internal/authority"
+	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/ledger"
 	"github.com/volact/volact/internal/translog"
@@ -52,7 +54,9 @@ type Options struct {
 	Logger     *slog.Logger     // nil = discard
 	AdminToken string           // bearer token of the admin API; "" disables it
 	// LogDir is the transparency log's directory; "" = LogDir inside the
-	// authority directory.
+	// authority directory. When set, the service signs with a key of its
+	// own kept there (service.key), certified by the authority's root: what
+	// each replica on one database needs.
 	LogDir string
 }
 
@@ -86,9 +90,15 @@ func New(a *authority.Authority, l *ledger.Ledger, o Options) (*Server, error) {
 	s := &Server{
 		auth: a, ledger: l, now: func() time.Time { return o.Now().UTC() }, log: o.Logger,
 		token: o.AdminToken, metrics: newMetrics(),
-		signer: signer{auth: a},
+		signer: signer{auth: a, dir: a.Dir},
 	}
 	s.admin = &Admin{Authority: a, Ledger: l, Now: s.now}
+	if o.LogDir != "" {
+		if err := os.MkdirAll(o.LogDir, 0o700); err != nil {
+			return nil, hresult.Wrap(hresult.Internal, err, "cannot create the log directory").WithExit(hresult.ExitStore)
+		}
+		s.signer.dir = o.LogDir // a replica: its own key and certificate
+	}
 	key, _, err := s.signer.get(s.now())
 	if err != nil {
 		return nil, err
@@ -116,6 +126,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // re-issued every certRefresh.
 type signer struct {
 	auth   *authority.Authority
+	dir    string // where service.key is: the authority's, or a replica's log directory
 	mu     sync.Mutex
 	key    ed25519.PrivateKey
 	cert   string
@@ -126,7 +137,7 @@ func (g *signer) get(now time.Time) (ed25519.PrivateKey, string, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.cert == "" || now.Before(g.issued) || now.Sub(g.issued) >= certRefresh {
-		key, cert, err := g.auth.ServiceSigner(now)
+		key, cert, err := g.auth.ServiceSignerIn(g.dir, now)
 		if err != nil {
 			return nil, "", err
 		}

@@ -18,8 +18,8 @@ import (
 // LogDir is the service's transparency log inside the authority directory
 // when Options.LogDir is empty. One service process holds a log (it is
 // locked while open); replicas on one database each need their own log
-// directory and their own signing key and certificate, else they would
-// sign two histories under one origin (see README).
+// directory (Options.LogDir, mak serve --log), which holds the replica's
+// own signing key, else they would sign two histories under one origin.
 const LogDir = "log"
 
 // openLog opens the service's transparency log in dir, signed with key
@@ -110,7 +110,11 @@ func (s *Server) logRefusal(ctx context.Context, answer error, machine, sku, las
 // trueup): the service certificate and the whole transparency log. The
 // service must not be running on that log (it holds it locked).
 func ExportLedger(a *authority.Authority, dir string, now time.Time, w io.Writer) error {
-	key, cert, err := a.ServiceSigner(now)
+	keyDir := a.Dir
+	if dir != "" {
+		keyDir = dir
+	}
+	key, cert, err := a.ServiceSignerIn(keyDir, now)
 	if err != nil {
 		return err
 	}

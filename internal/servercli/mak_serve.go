@@ -75,7 +75,7 @@ func (s *serviceFlags) adminAPI(f *cmdutil.Factory, ctx context.Context) (mak.Ad
 
 func newMakServeCmd(f *cmdutil.Factory) *cobra.Command {
 	var sf serviceFlags
-	var listen, addrFile, certFile, keyFile, logFormat string
+	var listen, addrFile, certFile, keyFile, logFormat, logDir string
 	var allowHTTP bool
 	cmd := &cobra.Command{
 		Use:   "serve --dir DIR [--listen ADDR] [--db URL]",
@@ -97,7 +97,12 @@ deprecated: a command line is visible to every user of the machine.)
 
 MAK keys travel in activation requests: outside loopback, serve TLS
 (--tls-cert, --tls-key), or pass --allow-http behind a TLS-terminating proxy.
-SIGINT and SIGTERM stop the service gracefully.`,
+SIGINT and SIGTERM stop the service gracefully.
+
+Every answer is a leaf of the service's transparency log (DIR/log, signed with
+DIR/service.key). Replicas on one --db each need their own --log directory, which
+holds the replica's own signing key: two replicas must never sign two histories
+under one key.`,
 		Example: "  volactd mak serve --dir /var/lib/volact-service --listen 127.0.0.1:8080\n" +
 			"  volactd mak serve --dir D --listen :443 --tls-cert cert.pem --tls-key key.pem --db postgres://volact@db/volact",
 		Args: cmdutil.Args(0, 0),
@@ -136,7 +141,7 @@ SIGINT and SIGTERM stop the service gracefully.`,
 				return err
 			}
 			defer l.Close()
-			srv, err := mak.New(a, l, mak.Options{Now: f.MustNow, Logger: log, AdminToken: token})
+			srv, err := mak.New(a, l, mak.Options{Now: f.MustNow, Logger: log, AdminToken: token, LogDir: logDir})
 			if err != nil {
 				return err
 			}
@@ -173,6 +178,7 @@ SIGINT and SIGTERM stop the service gracefully.`,
 	cmd.Flags().StringVar(&keyFile, "tls-key", "", "TLS private key file (PEM)")
 	cmd.Flags().BoolVar(&allowHTTP, "allow-http", false, "serve plain HTTP on a non-loopback address")
 	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format on stderr: text or json")
+	cmd.Flags().StringVar(&logDir, "log", "", "transparency log directory, with this replica's own signing key (default: DIR/log with DIR/service.key); every replica on one --db needs its own")
 	_ = cmd.MarkFlagRequired("dir")
 	return cmd
 }
