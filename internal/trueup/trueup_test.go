@@ -22,7 +22,7 @@ func key(n byte) ed25519.PrivateKey { return ed25519.NewKeyFromSeed(bytes.Repeat
 
 // export builds a KMS host log of leaves, one batch each, and returns its
 // export and the root.
-func export(t *testing.T, host ed25519.PrivateKey, leaves [][]byte) ([]byte, ed25519.PublicKey) {
+func export(t testing.TB, host ed25519.PrivateKey, leaves [][]byte) ([]byte, ed25519.PublicKey) {
 	t.Helper()
 	root := key(1)
 	cert, err := protocol.IssueCertificate(root, protocol.Certificate{Subject: "kms1", Role: protocol.RoleKMSHost,
