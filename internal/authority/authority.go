@@ -236,7 +236,15 @@ func randomSerial() (uint32, error) {
 // and kept in service.key) and a certificate for it, role "service",
 // issued at now and valid for ServiceCertValidity.
 func (a *Authority) ServiceSigner(now time.Time) (ed25519.PrivateKey, string, error) {
-	key, err := loadOrCreateKey(filepath.Join(a.Dir, ServiceKeyFile))
+	return a.ServiceSignerIn(a.Dir, now)
+}
+
+// ServiceSignerIn is ServiceSigner with the key kept in dir/service.key:
+// a replica of the service with its own transparency log signs with a key
+// of its own, so that two replicas never sign two histories under one log
+// origin.
+func (a *Authority) ServiceSignerIn(dir string, now time.Time) (ed25519.PrivateKey, string, error) {
+	key, err := loadOrCreateKey(filepath.Join(dir, ServiceKeyFile))
 	if err != nil {
 		return nil, "", fmt.Errorf("service key: %w", err)
 	}

@@ -34,7 +34,7 @@ over the file.
 		newInpkeyCmd(f), newUnpkeyCmd(f),
 		newDstatusCmd(f), newDliCmd(f), newDlvCmd(f), newXprCmd(f),
 		newRearmCmd(f), newRearmStatusCmd(f),
-		newDcmidCmd(f), newHistoryCmd(f), newDdescrCmd(f),
+		newDcmidCmd(f), newHistoryCmd(f), newReceiptsCmd(f), newDdescrCmd(f),
 		newActCmd(f), newCatalogCmd(f),
 		newDinstidCmd(f), newActcidCmd(f), newDiscoverCmd(f),
 		newMovedCmd("kms"), newMovedCmd("mak"),

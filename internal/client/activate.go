@@ -102,6 +102,7 @@ func (c *Client) Activate(ctx context.Context, o ActOptions) ([]Result, error) {
 	}
 	results := make([]Result, len(jobs))
 	outs := make([]*outcome, len(jobs))
+	c.knownTrees = st.treeSizes()
 	for i, j := range jobs {
 		results[i] = Result{SKU: j.p.SKU, Name: j.p.Name, CurrentCount: j.p.CurrentCount}
 		if o.IfDue {
@@ -126,6 +127,7 @@ func (c *Client) Activate(ctx context.Context, o ActOptions) ([]Result, error) {
 		default:
 			out = c.activateMAK(ctx, j.p, j.prod, cs)
 		}
+		checkLogged(&out, st, cat, c.opts.Now())
 		outs[i] = &out
 	}
 	if !slices.ContainsFunc(outs, func(o *outcome) bool { return o != nil }) {
@@ -175,6 +177,7 @@ func (c *Client) applyOutcomes(skus []string, outs []*outcome, results []Result,
 				st.record(now, sku, "act", e.Code, e.Error(), o.host)
 			} else {
 				p.Product = license.ApplyGrant(p.Product, grantOf(o.grant), o.intervals, now)
+				st.keepLog(o.env, cat, now)
 				p.Envelope, p.Hardware = o.env, o.hardware
 				if o.count >= 0 {
 					p.CurrentCount = o.count

@@ -47,7 +47,8 @@ func (c *Client) activateKMS(ctx context.Context, p Installed, prod catalog.Prod
 	}
 	group, _ := cat.Group(prod.Group)
 	req := protocol.ActivationRequest{Version: protocol.Version, Kind: protocol.KindKMS, SKU: prod.SKU, Group: group.Name,
-		HardwareID: c.opts.HardwareID, CMID: p.CMID, ClientTime: c.opts.Now().UTC(), Nonce: nonce, State: cs}
+		HardwareID: c.opts.HardwareID, CMID: p.CMID, ClientTime: c.opts.Now().UTC(), Nonce: nonce, State: cs,
+		KnownTrees: c.knownTrees}
 	return c.askHosts(ctx, res, hosts, req, cat, group, next, out)
 }
 

@@ -74,6 +74,7 @@ func (c *Client) makRequest(p Installed, prod catalog.Product, now time.Time, cs
 	return protocol.ActivationRequest{
 		Version: protocol.Version, Kind: protocol.KindMAK, SKU: prod.SKU, Key: p.Key,
 		HardwareID: c.opts.HardwareID, CMID: p.CMID, ClientTime: now.UTC(), Nonce: nonce, State: cs,
+		KnownTrees: c.knownTrees,
 	}, nil
 }
 

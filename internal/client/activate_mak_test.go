@@ -46,6 +46,7 @@ func newMAKService(t *testing.T) *makService {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	return &makService{auth: a, adm: &mak.Admin{Authority: a, Ledger: l, Now: now}, url: ts.URL}
@@ -164,11 +165,7 @@ func TestActivateMAKChecksAnswer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			env, err := protocol.Seal(g, priv, cert)
-			if err != nil {
-				t.Fatal(err)
-			}
-			json.NewEncoder(w).Encode(env)
+			json.NewEncoder(w).Encode(logged(t, g, priv, cert))
 		}))
 		t.Cleanup(ts.Close)
 		return ts.URL
@@ -239,7 +236,7 @@ func TestProxyActivation(t *testing.T) {
 	if err := protocol.DecodeText(protocol.ConfirmationPrefix, conf, &env); err != nil {
 		t.Fatal(err)
 	}
-	env.Signature = env.Signature[4:] + env.Signature[:4]
+	env.Receipt.Index++ // the receipt no longer proves this payload
 	edited, _ := protocol.EncodeText(protocol.ConfirmationPrefix, env)
 	_, err = c.ApplyConfirmation(edited)
 	wantCode(t, err, hresult.BadSignature, hresult.ExitInvalid)

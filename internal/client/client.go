@@ -65,6 +65,9 @@ type Client struct {
 	opts  Options
 	store *store.Store
 	cat   *catalog.Catalog
+	// knownTrees are the log sizes this run's requests report
+	// (ActivationRequest.KnownTrees), read from the store by Activate.
+	knownTrees map[string]int64
 }
 
 // CatalogFile is the name of the installed catalog inside the store dir.

@@ -25,6 +25,9 @@ type State struct {
 	// TrustedWall is the system time of the run that last saved
 	// TrustedTime (license.Clock.Wall).
 	TrustedWall time.Time `json:"trusted_wall,omitzero"`
+	// Logs are the newest checkpoints seen of each server's transparency
+	// log, by origin (receipts.go).
+	Logs map[string]*LogSeen `json:"logs,omitempty"`
 }
 
 // Installed is one product with its key and signed grant.
@@ -33,7 +36,8 @@ type Installed struct {
 	// Key is the full product key. The store file is 0600; the key is never
 	// printed.
 	Key string `json:"key,omitempty"`
-	// Envelope is the signed activation answer; it is re-verified on every
+	// Envelope is the activation answer with its transparency log receipt
+	// (or, from before the log, its signature); it is re-verified on every
 	// read and is the only source of Product.Grant.
 	Envelope *protocol.Envelope `json:"envelope,omitempty"`
 	// Hardware is this machine's identity when the grant was applied: the
@@ -142,7 +146,7 @@ func (s *State) verify(cat *catalog.Catalog, now time.Time, path string) error {
 			return tampered(path, fmt.Sprintf("the grant of %s does not verify: %s", sku, why))
 		}
 	}
-	return nil
+	return s.verifyLogs(root, path)
 }
 
 // issuedAt reads the issue time of env's grant before verification, to

@@ -34,7 +34,7 @@ import (
 // program is the binary that runs args: volactd for the server verbs (kms,
 // mak), volact for the rest.
 func program(args []string) string {
-	if len(args) > 0 && (args[0] == "kms" || args[0] == "mak") {
+	if len(args) > 0 && (args[0] == "kms" || args[0] == "mak" || args[0] == "ledger") {
 		return "volactd"
 	}
 	return "volact"

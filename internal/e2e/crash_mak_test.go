@@ -38,10 +38,12 @@ func newMakSetup(t *testing.T, dsn string, limit int) *makSetup {
 	return s
 }
 
-// serve starts a `volactd mak serve` replica on the setup's database.
-func (s *makSetup) serve(t *testing.T) *serveProc {
+// serve starts a `volactd mak serve` replica on the setup's database;
+// extra flags (--log DIR for a second replica) are passed on.
+func (s *makSetup) serve(t *testing.T, extra ...string) *serveProc {
 	t.Helper()
-	return startServe(t, []string{"NO_COLOR=1"}, append([]string{"mak", "serve", "--dir", s.dir, "--listen", "127.0.0.1:0"}, s.db...)...)
+	args := append([]string{"mak", "serve", "--dir", s.dir, "--listen", "127.0.0.1:0"}, s.db...)
+	return startServe(t, []string{"NO_COLOR=1"}, append(args, extra...)...)
 }
 
 // used reads the key's count with `volactd mak remaining --json` (offline,
@@ -181,8 +183,8 @@ func TestKillMAKServe(t *testing.T) {
 	// across both against 50 activations, exactly 50 succeed.
 	t.Run("postgres replicas", func(t *testing.T) {
 		s := newMakSetup(t, pgtest.Start(t), limit)
-		a := s.serve(t) // the first start creates admin.token; then a replica
-		b := s.serve(t)
+		a := s.serve(t)                       // the first start creates admin.token; then a replica
+		b := s.serve(t, "--log", t.TempDir()) // its own log and signing key
 		o := s.activateAll(t, []string{a.addr, b.addr}, hardwareIDs("replica", 200), nil)
 		if len(o.granted) != limit || o.exhausted != 200-limit || o.lost != 0 || s.used(t) != limit {
 			t.Errorf("two replicas: %d granted, %d exhausted, %d lost, %d used; want %d, %d, 0, %d",

@@ -61,6 +61,7 @@ func TestScript(t *testing.T) {
 			"keyfile":  cmdKeyfile,
 			"mode":     cmdMode,
 			"garble":   cmdGarble,
+			"editleaf": cmdEditLeaf,
 		},
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/productkey"
 	"github.com/volact/volact/internal/protocol"
+	"github.com/volact/volact/internal/translog"
 )
 
 // TestForgedAndReplayed puts grants signed with other keys into an
@@ -70,6 +71,34 @@ func TestForgedAndReplayed(t *testing.T) {
 			p["envelope"] = map[string]any{"payload": e.Payload, "signature": e.Signature, "certificate": e.Certificate}
 		}
 	}
+	// relog replaces the stored envelope with the same grant logged, with a
+	// receipt, in a log whose checkpoints priv signs, under cert.
+	relog := func(priv ed25519.PrivateKey, cert string) func(t *testing.T, s map[string]any) {
+		return func(t *testing.T, s map[string]any) {
+			p := product(t, s, "suite-pro")
+			payload, err := base64.StdEncoding.DecodeString(p["envelope"].(map[string]any)["payload"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			signer, err := translog.NewSigner(translog.Origin(translog.OriginMAK, priv.Public().(ed25519.PublicKey)), priv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := translog.NewMemory(signer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := m.Append(payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := protocol.Logged(payload, r, cert)
+			data, _ := json.Marshal(e)
+			var v map[string]any
+			_ = json.Unmarshal(data, &v)
+			p["envelope"] = v
+		}
+	}
 	otherKey, otherCert, err := other.ServiceSigner(now)
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +112,8 @@ func TestForgedAndReplayed(t *testing.T) {
 		"signed by another authority's service key":                    resign(otherKey, otherCert),
 		"signed by a stray key under the real certificate":             resign(stray, realCert),
 		"signed by another authority's key under the real certificate": resign(otherKey, realCert),
+		"logged by another authority's service key":                    relog(otherKey, otherCert),
+		"logged by a stray key under the real certificate":             relog(stray, realCert),
 	}
 	for name, forge := range forgeries {
 		t.Run(name, func(t *testing.T) {

@@ -27,6 +27,7 @@ func startService(t *testing.T, dir string, now time.Time) (*authority.Authority
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { srv.Close() })
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return a, l, ts

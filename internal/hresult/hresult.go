@@ -59,6 +59,9 @@ const (
 	KMSHostKeyRefused Code = 0xE0560008 // a KMS host key given to a client verb
 	BadRequest        Code = 0xE0560009 // malformed request
 	Unauthorized      Code = 0xE056000A // admin token missing or wrong
+	// LogForked: a server's transparency log is not an extension of the
+	// tree the client saw before (a rewritten or replaced history).
+	LogForked Code = 0xE0560010
 )
 
 type info struct {
@@ -94,6 +97,7 @@ var table = map[Code]info{
 	KMSHostKeyRefused: {"a KMS host key cannot be installed on a client", ExitInvalid},
 	BadRequest:        {"the request is malformed", ExitInvalid},
 	Unauthorized:      {"the admin token is missing or wrong", ExitRefused},
+	LogForked:         {"the server's transparency log contradicts a checkpoint it signed before (forked history)", ExitRefused},
 }
 
 // String formats c as upper-case hex, 0xC004F050.

@@ -17,6 +17,8 @@ import (
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/protocol"
+	"github.com/volact/volact/internal/translog/tlogverify"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 func TestStatusTable(t *testing.T) {
@@ -185,6 +187,9 @@ func TestWriteJSONEnvelope(t *testing.T) {
 	for _, env := range []protocol.Envelope{
 		{Payload: "eyJraW5kIjoia21zIn0=", Signature: "ab+/cd==", Certificate: "e30-_"},
 		{Payload: `quote " and <tag>`, Signature: "\u2028", Certificate: ""},
+		{Payload: "eyJ9", Receipt: &tlogverify.Receipt{Index: 7, Checkpoint: []byte("origin\n8\nhash\n\n— sig\n"),
+			Proof: tlog.RecordProof{{1}, {2, 3}}}, Consistency: &protocol.Consistency{From: 3, Proof: tlog.TreeProof{}}, Certificate: "e30="},
+		{Payload: "eyJ9", Receipt: &tlogverify.Receipt{}, Consistency: &protocol.Consistency{Proof: tlog.TreeProof{{9}}}, Certificate: "e30="},
 	} {
 		want, _ := json.Marshal(env)
 		want = append(want, '\n')

@@ -2,6 +2,7 @@ package httpserve
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/protocol"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // jsonContentType is the Content-Type of every JSON answer.
@@ -45,8 +47,8 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-// appendEnvelope writes env as encoding/json would, when its fields need
-// no escaping (base64); otherwise through encoding/json.
+// appendEnvelope writes env as encoding/json would, when its string
+// fields need no escaping (base64); otherwise through encoding/json.
 func appendEnvelope(buf *bytes.Buffer, env *protocol.Envelope) {
 	if !plain(env.Payload) || !plain(env.Signature) || !plain(env.Certificate) {
 		_ = json.NewEncoder(buf).Encode(env)
@@ -54,11 +56,59 @@ func appendEnvelope(buf *bytes.Buffer, env *protocol.Envelope) {
 	}
 	buf.WriteString(`{"payload":"`)
 	buf.WriteString(env.Payload)
-	buf.WriteString(`","signature":"`)
-	buf.WriteString(env.Signature)
-	buf.WriteString(`","certificate":"`)
+	if env.Signature != "" {
+		buf.WriteString(`","signature":"`)
+		buf.WriteString(env.Signature)
+	}
+	buf.WriteByte('"')
+	if r := env.Receipt; r != nil {
+		buf.WriteString(`,"receipt":{"index":`)
+		buf.Write(strconv.AppendInt(buf.AvailableBuffer(), r.Index, 10))
+		buf.WriteString(`,"checkpoint":`)
+		appendBase64(buf, r.Checkpoint)
+		buf.WriteString(`,"proof":`)
+		appendHashes(buf, r.Proof)
+		buf.WriteByte('}')
+	}
+	if c := env.Consistency; c != nil {
+		buf.WriteString(`,"consistency":{"from":`)
+		buf.Write(strconv.AppendInt(buf.AvailableBuffer(), c.From, 10))
+		buf.WriteString(`,"proof":`)
+		appendHashes(buf, c.Proof)
+		buf.WriteByte('}')
+	}
+	buf.WriteString(`,"certificate":"`)
 	buf.WriteString(env.Certificate)
 	buf.WriteString("\"}\n")
+}
+
+// appendBase64 writes b as a JSON string of its standard base64, as
+// encoding/json writes a []byte (null when nil).
+func appendBase64(buf *bytes.Buffer, b []byte) {
+	if b == nil {
+		buf.WriteString("null")
+		return
+	}
+	buf.WriteByte('"')
+	buf.Write(base64.StdEncoding.AppendEncode(buf.AvailableBuffer(), b))
+	buf.WriteByte('"')
+}
+
+// appendHashes writes hashes as encoding/json writes a []tlog.Hash: an
+// array of base64 strings, null when nil.
+func appendHashes(buf *bytes.Buffer, hashes []tlog.Hash) {
+	if hashes == nil {
+		buf.WriteString("null")
+		return
+	}
+	buf.WriteByte('[')
+	for i, h := range hashes {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		appendBase64(buf, h[:])
+	}
+	buf.WriteByte(']')
 }
 
 // plain reports whether s holds only characters that encoding/json writes

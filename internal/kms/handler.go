@@ -120,7 +120,8 @@ func (c collectorFunc) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 func (c collectorFunc) Collect(ch chan<- prometheus.Metric) { c.collect(ch) }
 
 // Handler returns the host's HTTP handler, on the httpserve kit:
-// POST /v1/kms/activate, GET /healthz and GET /metrics. Requests from
+// POST /v1/kms/activate, GET /healthz, GET /metrics and the log's
+// GET /v1/log/checkpoint and /v1/log/consistency. Requests from
 // addresses outside allow (nil = DefaultAllow) are refused with 403.
 // Refusals (most are 409 until a group reaches its threshold) are logged
 // at debug level only: the history records every counted request, and
@@ -157,6 +158,8 @@ func (h *Host) Handler(allow []netip.Prefix) http.Handler {
 		ok.Inc()
 		return env, nil
 	})
+	m.http.RegisterLogMetrics("kms", h.tlog)
+	rt.LogRoutes(h.tlog)
 	rt.Health(func(context.Context) (any, error) {
 		return map[string]any{"status": "ok", "groups": h.Groups()}, nil
 	})

@@ -18,6 +18,7 @@ import (
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/protocol"
+	"github.com/volact/volact/internal/translog"
 )
 
 // Options configure a serving Host.
@@ -53,6 +54,7 @@ type Host struct {
 	onRefused onRefusedHook // metrics; set by Handler
 	states    *stateSeen    // client state per machine (stateseen.go)
 	limits    *netLimiter   // new CMIDs per network and hour (countlimit.go)
+	tlog      *translog.Log // every answered request is a leaf (tlog.go)
 
 	mu       sync.Mutex
 	counters map[string]*counter // by group name
@@ -122,11 +124,17 @@ func Open(o Options) (h *Host, err error) {
 		}
 	}
 	h.loss = loss
+	if h.tlog, err = OpenLog(o.Dir, h.signer); err != nil {
+		return nil, err
+	}
+	reportRecovery(h.log, h.tlog)
 	if h.states, err = openStateSeen(db); err != nil {
+		h.tlog.Close()
 		return nil, err
 	}
 	if h.journal, err = openJournal(o.Dir, next, applyKick); err != nil {
 		h.states.close()
+		h.tlog.Close()
 		return nil, err
 	}
 	h.applier = newApplier(db, h.journal, o.Now, func() time.Duration { return h.settings.HistoryRetention }, h.log)
@@ -202,13 +210,16 @@ func notActivated() error {
 		WithHint("activate it against the activation service: volactd kms activate --data DIR --service URL")
 }
 
-// Close applies what the journal holds to the database, closes it and
-// releases the data directory.
+// Close applies what the journal holds to the database, closes it and the
+// transparency log, and releases the data directory.
 func (h *Host) Close() error {
 	h.applier.close()
 	h.states.close()
 	_, _ = h.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	err := h.db.Close()
+	if lerr := h.tlog.Close(); err == nil {
+		err = lerr
+	}
 	h.lock.unlock()
 	return err
 }
@@ -241,8 +252,10 @@ func (h *Host) Counts() map[string]int {
 
 // Activate answers one activation request from the client at addr: it
 // counts the client, records the request in the journal (so a crash of
-// the host cannot lose it), and returns the signed grant, or an
-// *hresult.Error such as CountTooLow (with the count) or ClockSkew.
+// the host cannot lose it), appends the answer to the transparency log and
+// returns the grant with its receipt once the log's batch is on stable
+// storage, or an *hresult.Error such as CountTooLow (with the count, also
+// logged) or ClockSkew (not counted, not logged).
 func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, addr string) (*protocol.Envelope, error) {
 	now := h.now().UTC()
 	row := HistoryRow{Time: now, CMID: clip(req.CMID), SKU: clip(req.SKU), Group: clip(req.Group), Addr: clip(addr), Count: -1}
@@ -279,20 +292,24 @@ func (h *Host) Activate(ctx context.Context, req protocol.ActivationRequest, add
 		return nil, err
 	}
 	if answer != nil {
+		if err := h.logRefusal(ctx, req, group.Name, now, answer, count); err != nil {
+			return nil, err
+		}
 		return nil, answer
 	}
 	req.SKU = prod.SKU
 	g := GrantFor(req, now, prod.KMSValidity(), h.settings, count, h.name)
+	g.Group = group.Name
 	// Never sign what clients refuse: a grant past this host's certificate.
 	if err := protocol.CheckGrant(g, h.parsed[group.Name], &protocol.GrantRules{Group: group.Name, KMSValidity: prod.KMSValidity()}); err != nil {
 		return nil, hresult.Wrap(hresult.ServiceFailure, err, "this KMS host cannot sign a grant its clients accept").
 			WithHint("reactivate the host against the activation service: volactd kms activate --data DIR --service URL")
 	}
-	env, err := protocol.Seal(g, h.signer, cert)
+	payload, err := protocol.EncodePayload(g)
 	if err != nil {
-		return nil, hresult.Wrap(hresult.Internal, err, "cannot sign the grant")
+		return nil, hresult.Wrap(hresult.Internal, err, "cannot encode the grant")
 	}
-	return &env, nil
+	return h.logAnswer(ctx, payload, req, cert)
 }
 
 // check validates a request before it is counted.

@@ -66,9 +66,11 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) (any, error
 }
 
 // activate checks a MAK activation request, spends the activation and
-// returns the signed grant. The grant is signed before anything is spent,
-// so a failure never leaves an activation spent without an answer (and a
-// retry of the same installation spends nothing anyway).
+// returns the grant, logged, with its receipt. The activation is spent
+// before the grant is logged, so the log never holds a grant that was not
+// spent; if logging fails, the activation is spent without an answer, and
+// a retry of the same installation spends nothing. An exhausted or
+// blocked key is logged as a refusal.
 func (s *Server) activate(ctx context.Context, req protocol.ActivationRequest, checkClock bool) (protocol.Envelope, error) {
 	now := s.now()
 	if err := req.Validate(); err != nil {
@@ -103,14 +105,14 @@ func (s *Server) activate(ctx context.Context, req protocol.ActivationRequest, c
 	}
 	s.recordClientState(ctx, req, prod.SKU, now)
 	ref := makRef(k, prod)
-	env, err := s.seal(protocol.Grant{
+	res, err := s.ledger.ActivateMAK(ctx, ref, installID(req.HardwareID, prod.SKU), now)
+	if err != nil {
+		return protocol.Envelope{}, s.logRefusal(ctx, err, req.HardwareID, prod.SKU, k.Last5(), now)
+	}
+	env, err := s.logged(ctx, protocol.Grant{
 		Kind: protocol.KindMAK, SKU: prod.SKU, HardwareID: req.HardwareID, CMID: req.CMID,
 		IssuedAt: now, Issuer: Issuer, KeyLast5: k.Last5(), Nonce: req.Nonce,
-	}, now)
-	if err != nil {
-		return protocol.Envelope{}, err
-	}
-	res, err := s.ledger.ActivateMAK(ctx, ref, installID(req.HardwareID, prod.SKU), now)
+	}, now, req.KnownTrees)
 	if err != nil {
 		return protocol.Envelope{}, err
 	}
@@ -163,30 +165,17 @@ func (s *Server) activateHost(ctx context.Context, req protocol.HostActivationRe
 	if err != nil {
 		return protocol.Envelope{}, hresult.Wrap(hresult.Internal, err, "cannot issue the host certificate")
 	}
-	env, err := s.seal(protocol.HostGrant{HostID: req.HostID, Groups: []string{g.Name}, Certificate: cert, IssuedAt: now}, now)
-	if err != nil {
-		return protocol.Envelope{}, err
-	}
 	ref := hostRef(k, g)
 	res, err := s.ledger.ActivateHost(ctx, ref, req.HostID, now)
+	if err != nil {
+		return protocol.Envelope{}, s.logRefusal(ctx, err, req.HostID, g.Name, k.Last5(), now)
+	}
+	env, err := s.logged(ctx, protocol.HostGrant{HostID: req.HostID, Groups: []string{g.Name}, Certificate: cert, IssuedAt: now}, now, nil)
 	if err != nil {
 		return protocol.Envelope{}, err
 	}
 	s.log.InfoContext(ctx, "host activated", "key", k.Redacted(), "key_id", ref.ID, "group", g.Name,
 		"host_id", req.HostID, "hosts", res.Hosts, "host_activations", res.Activations)
-	return env, nil
-}
-
-// seal signs v with the service key.
-func (s *Server) seal(v any, now time.Time) (protocol.Envelope, error) {
-	key, cert, err := s.signer.get(now)
-	if err != nil {
-		return protocol.Envelope{}, hresult.Wrap(hresult.Internal, err, "cannot load the service signing key")
-	}
-	env, err := protocol.Seal(v, key, cert)
-	if err != nil {
-		return protocol.Envelope{}, hresult.Wrap(hresult.Internal, err, "cannot sign the answer")
-	}
 	return env, nil
 }
 

@@ -21,6 +21,7 @@ type handlerFunc = func(w http.ResponseWriter, r *http.Request) (any, error)
 func (s *Server) Handler() http.Handler {
 	rt := httpserve.NewRouter(httpserve.Options{Logger: s.log, Metrics: s.metrics.http})
 	rt.HandleJSON(http.MethodPost, "/v1/activate", s.handleActivate)
+	rt.LogRoutes(s.tlog)
 	rt.HandleJSON(http.MethodPost, "/v1/host/activate", s.handleHostActivate)
 	rt.HandleJSON(http.MethodPost, "/v1/proxy", s.handleProxy)
 	rt.HandleJSON(http.MethodPost, "/v1/admin/mint", s.adminOnly(s.handleMint))

@@ -68,6 +68,7 @@ func newEnv(tb testing.TB, dsn string) *testEnv {
 	if err != nil {
 		tb.Fatalf("New: %v", err)
 	}
+	tb.Cleanup(func() { s.Close() })
 	ts := httptest.NewServer(s.Handler())
 	tb.Cleanup(ts.Close)
 	return &testEnv{t: tb, auth: a, led: l, srv: s, ts: ts, logs: logs}

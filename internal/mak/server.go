@@ -24,12 +24,15 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/volact/volact/internal/authority"
+	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/ledger"
+	"github.com/volact/volact/internal/translog"
 )
 
 // MaxBodySize is the service's request body cap (design §9); the other
@@ -50,6 +53,11 @@ type Options struct {
 	Now        func() time.Time // clock; nil = time.Now
 	Logger     *slog.Logger     // nil = discard
 	AdminToken string           // bearer token of the admin API; "" disables it
+	// LogDir is the transparency log's directory; "" = LogDir inside the
+	// authority directory. When set, the service signs with a key of its
+	// own kept there (service.key), certified by the authority's root: what
+	// each replica on one database needs.
+	LogDir string
 }
 
 // Server is the activation service. Build it with New; it is safe for
@@ -63,10 +71,12 @@ type Server struct {
 	metrics *metrics
 	admin   *Admin
 	signer  signer
+	tlog    *translog.Log // every answer is a leaf (tlog.go)
 }
 
 // New returns a Server that activates keys of authority a and counts them
-// in l. It loads (or creates) the service signing key.
+// in l. It loads (or creates) the service signing key and opens the
+// transparency log; Close closes it.
 func New(a *authority.Authority, l *ledger.Ledger, o Options) (*Server, error) {
 	if a == nil || l == nil {
 		return nil, errors.New("mak: New needs an authority and a ledger")
@@ -80,13 +90,28 @@ func New(a *authority.Authority, l *ledger.Ledger, o Options) (*Server, error) {
 	s := &Server{
 		auth: a, ledger: l, now: func() time.Time { return o.Now().UTC() }, log: o.Logger,
 		token: o.AdminToken, metrics: newMetrics(),
-		signer: signer{auth: a},
+		signer: signer{auth: a, dir: a.Dir},
 	}
 	s.admin = &Admin{Authority: a, Ledger: l, Now: s.now}
 	s.metrics.http.Registry.MustRegister(s.eventsCollector()) // velocity.go
-	if _, _, err := s.signer.get(s.now()); err != nil {
+	if o.LogDir != "" {
+		if err := os.MkdirAll(o.LogDir, 0o700); err != nil {
+			return nil, hresult.Wrap(hresult.Internal, err, "cannot create the log directory").WithExit(hresult.ExitStore)
+		}
+		s.signer.dir = o.LogDir // a replica: its own key and certificate
+	}
+	key, _, err := s.signer.get(s.now())
+	if err != nil {
 		return nil, err
 	}
+	if s.tlog, err = openLog(logDir(a, o), key); err != nil {
+		return nil, err
+	}
+	if r := s.tlog.Recovery(); r != (translog.Recovery{}) {
+		s.log.Warn("transparency log recovered after a crash: unacknowledged leaves moved aside",
+			"torn_bytes", r.TornBytes, "dropped_leaves", r.DroppedLeaves, "moved_to", r.MovedTo, "rebuilt_hashes", r.RebuiltHashes)
+	}
+	s.metrics.http.RegisterLogMetrics("service", s.tlog)
 	return s, nil
 }
 
@@ -102,6 +127,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // re-issued every certRefresh.
 type signer struct {
 	auth   *authority.Authority
+	dir    string // where service.key is: the authority's, or a replica's log directory
 	mu     sync.Mutex
 	key    ed25519.PrivateKey
 	cert   string
@@ -112,7 +138,7 @@ func (g *signer) get(now time.Time) (ed25519.PrivateKey, string, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.cert == "" || now.Before(g.issued) || now.Sub(g.issued) >= certRefresh {
-		key, cert, err := g.auth.ServiceSigner(now)
+		key, cert, err := g.auth.ServiceSignerIn(g.dir, now)
 		if err != nil {
 			return nil, "", err
 		}

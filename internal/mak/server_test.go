@@ -249,10 +249,11 @@ func TestAdminAuth(t *testing.T) {
 	}
 
 	// A service without a token refuses every admin call.
-	s, err := New(e.auth, e.led, Options{Now: func() time.Time { return now }})
+	s, err := New(e.auth, e.led, Options{Now: func() time.Time { return now }, LogDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
 	c := &ServiceClient{URL: ts.URL, Token: " "}

@@ -1,11 +1,16 @@
-// Package protocol defines volact's wire messages, the signed envelopes
-// that carry every activation answer, and the certificates that tie a
-// signing key to the activation service's root (design §4).
+// Package protocol defines volact's wire messages, the envelopes that
+// carry every activation answer, and the certificates that tie a signing
+// key to the activation service's root (design §4).
 //
-// An answer is trusted only after [Open] has verified the certificate
-// against the pinned root and the payload signature against the
-// certificate's key; only then is the payload decoded. The package is pure:
-// no network, no disk, no clock (callers pass now).
+// An answer is a leaf of its signer's transparency log (package translog):
+// its envelope carries a receipt (leaf index, signed checkpoint, inclusion
+// proof) instead of a signature of its own. An answer is trusted only
+// after [Open] has verified the certificate against the pinned root, the
+// checkpoint's signature against the certificate's key and the inclusion
+// of the exact payload bytes; only then is the payload decoded. Envelopes
+// signed one by one (the format before the log) still open, so that
+// stores and saved confirmations stay readable. The package is pure: no
+// network, no disk, no clock (callers pass now).
 package protocol
 
 import (
@@ -17,6 +22,7 @@ import (
 
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/jsonstrict"
+	"github.com/volact/volact/internal/translog/tlogverify"
 )
 
 // Certificate roles.
@@ -36,13 +42,21 @@ const (
 // future: clients and hosts may disagree by up to 4 hours (design §4).
 const MaxClockSkew = 4 * time.Hour
 
-// Envelope is a signed message. Payload is base64(JSON); Signature is
-// base64(Ed25519 over the decoded payload bytes); Certificate is the string
-// [IssueCertificate] returns for the signing key.
+// Envelope is an answer. Payload is base64(JSON), the leaf of the
+// signer's log; Receipt proves that leaf is in the log, under a checkpoint
+// signed with the certificate's key (see [Logged]); Certificate is the
+// string [IssueCertificate] returns for that key. Consistency travels only
+// on the wire, with a live answer (see [Consistency]); stores drop it.
+//
+// Signature is the older form, base64(Ed25519 over the decoded payload),
+// set by [Seal] and accepted by Open for envelopes already stored; an
+// envelope carries a receipt or a signature, never both.
 type Envelope struct {
-	Payload     string `json:"payload"`
-	Signature   string `json:"signature"`
-	Certificate string `json:"certificate"`
+	Payload     string              `json:"payload"`
+	Signature   string              `json:"signature,omitempty"`
+	Receipt     *tlogverify.Receipt `json:"receipt,omitempty"`
+	Consistency *Consistency        `json:"consistency,omitempty"`
+	Certificate string              `json:"certificate"`
 }
 
 // Certificate binds a public key to a role (and, for KMS hosts, the groups
@@ -136,7 +150,9 @@ func VerifyCertificate(cert string, root ed25519.PublicKey, now time.Time) (*Cer
 	return &c, nil
 }
 
-// Seal encodes v as JSON and signs it with signer, whose certificate is cert.
+// Seal encodes v as JSON and signs it with signer, whose certificate is
+// cert: the envelope form before the transparency log, which servers no
+// longer send. The benchmark's signing floor and tests use it.
 func Seal(v any, signer ed25519.PrivateKey, cert string) (Envelope, error) {
 	if len(signer) != ed25519.PrivateKeySize {
 		return Envelope{}, hresult.New(hresult.InvalidArg, "cannot seal: the signing key is not an Ed25519 private key")
@@ -155,11 +171,13 @@ func Seal(v any, signer ed25519.PrivateKey, cert string) (Envelope, error) {
 	}, nil
 }
 
-// Open verifies env's certificate against root at now, then the payload
-// signature against the certificate's key, and only then decodes the
-// payload into v (unknown fields refused; v may be nil to verify only). It
-// returns the certificate so the caller can check role, subject and
-// groups. Every failure is hresult.BadSignature.
+// Open verifies env's certificate against root at now, then its receipt
+// (the checkpoint signed by the certificate's key under the origin of
+// [LogOrigin], and the inclusion of the payload bytes as the leaf) or, for
+// an envelope from before the log, its payload signature, and only then
+// decodes the payload into v (unknown fields refused; v may be nil to
+// verify only). It returns the certificate so the caller can check role,
+// subject and groups. Every failure is hresult.BadSignature.
 func Open(env Envelope, root ed25519.PublicKey, now time.Time, v any) (*Certificate, error) {
 	cert, err := VerifyCertificate(env.Certificate, root, now)
 	if err != nil {
@@ -175,12 +193,21 @@ func Open(env Envelope, root ed25519.PublicKey, now time.Time, v any) (*Certific
 	if len(payload) > MaxPayloadSize {
 		return nil, badSig("signed payload is larger than %d bytes", MaxPayloadSize)
 	}
-	sig, err := base64.StdEncoding.DecodeString(env.Signature)
-	if err != nil || len(sig) != ed25519.SignatureSize {
-		return nil, badSig("payload signature is not a base64 Ed25519 signature")
-	}
-	if !ed25519.Verify(ed25519.PublicKey(cert.PublicKey), payload, sig) {
-		return nil, badSig("payload signature does not verify: the message was edited or signed by a key its certificate does not name")
+	switch {
+	case env.Receipt != nil && env.Signature != "":
+		return nil, badSig("the answer carries both a receipt and a signature")
+	case env.Receipt != nil:
+		if _, err := openReceipt(payload, *env.Receipt, cert); err != nil {
+			return nil, err
+		}
+	default:
+		sig, err := base64.StdEncoding.DecodeString(env.Signature)
+		if err != nil || len(sig) != ed25519.SignatureSize {
+			return nil, badSig("payload signature is not a base64 Ed25519 signature")
+		}
+		if !ed25519.Verify(ed25519.PublicKey(cert.PublicKey), payload, sig) {
+			return nil, badSig("payload signature does not verify: the message was edited or signed by a key its certificate does not name")
+		}
 	}
 	if v != nil {
 		if err := jsonstrict.DecodeInto(payload, v); err != nil {
@@ -200,8 +227,8 @@ func ParseEnvelope(data []byte) (Envelope, error) {
 	if err := jsonstrict.Decode(data, &env); err != nil {
 		return Envelope{}, hresult.Newf(hresult.BadRequest, "signed envelope is malformed: %s", jsonstrict.Reason(err))
 	}
-	if env.Payload == "" || env.Signature == "" || env.Certificate == "" {
-		return Envelope{}, hresult.New(hresult.BadRequest, "signed envelope is incomplete: it needs payload, signature and certificate")
+	if env.Payload == "" || (env.Signature == "" && env.Receipt == nil) || env.Certificate == "" {
+		return Envelope{}, hresult.New(hresult.BadRequest, "signed envelope is incomplete: it needs payload, receipt and certificate")
 	}
 	return env, nil
 }

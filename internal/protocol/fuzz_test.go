@@ -72,3 +72,42 @@ func FuzzDecodeText(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOpenReceipt feeds arbitrary envelope documents, seeded with one
+// that carries a receipt, to ParseEnvelope, Open and Tree: only the
+// logged grant is accepted, failures are BadRequest or BadSignature.
+func FuzzOpenReceipt(f *testing.F) {
+	root, svc := testKey(1), testKey(2)
+	cert := certFor(f, root, svc, now)
+	m := memLog(f, svc, RoleService)
+	logged(f, m, "first", cert)
+	good, err := json.Marshal(logged(f, m, sampleGrant(), cert))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte(`{"payload":"e30=","receipt":{"index":0,"checkpoint":"","proof":[]},"certificate":"e30="}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		env, err := ParseEnvelope(data)
+		if err != nil {
+			if c := hresult.CodeOf(err); c != hresult.BadRequest {
+				t.Fatalf("ParseEnvelope error code %v: %v", c, err)
+			}
+			return
+		}
+		var g Grant
+		c, err := Open(env, pub(root), now, &g)
+		if err != nil {
+			if c := hresult.CodeOf(err); c != hresult.BadSignature {
+				t.Fatalf("Open error code %v: %v", c, err)
+			}
+			return
+		}
+		if !reflect.DeepEqual(g, sampleGrant()) {
+			t.Fatalf("Open accepted a grant nobody logged: %+v", g)
+		}
+		if _, err := Tree(env, c); err != nil {
+			t.Fatalf("Tree refused what Open accepted: %v", err)
+		}
+	})
+}

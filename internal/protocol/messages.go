@@ -36,6 +36,11 @@ type ActivationRequest struct {
 	// that a server can see a store that went backwards (see
 	// [ClientState]). Optional: older clients do not send it.
 	State *ClientState `json:"state,omitempty"`
+	// KnownTrees are the sizes of the transparency logs the client holds a
+	// checkpoint of, by origin (at most MaxKnownTrees). A server whose log
+	// is among them answers with a Consistency proof from that size.
+	// Optional: older clients do not send it.
+	KnownTrees map[string]int64 `json:"known_trees,omitempty"`
 }
 
 // ClientState is what a client reports about its local state in an
@@ -74,6 +79,13 @@ func (r ActivationRequest) Validate() error {
 		return badRequest("MAK activation request carries no product key")
 	case r.Kind == KindKMS && r.CMID == "":
 		return badRequest("KMS activation request has no client machine id (CMID)")
+	case len(r.KnownTrees) > MaxKnownTrees:
+		return badRequest("activation request names %d logs (limit %d)", len(r.KnownTrees), MaxKnownTrees)
+	}
+	for _, n := range r.KnownTrees {
+		if n < 0 {
+			return badRequest("activation request names a log of negative size")
+		}
 	}
 	return nil
 }
@@ -89,6 +101,7 @@ type Grant struct {
 	ActivationInterval int       `json:"activation_interval_minutes,omitempty"` // kms
 	RenewalInterval    int       `json:"renewal_interval_minutes,omitempty"`    // kms
 	CurrentCount       int       `json:"current_count,omitempty"`               // kms
+	Group              string    `json:"group,omitempty"`                       // kms: the counted group
 	Issuer             string    `json:"issuer"`                                // host name or "service"
 	KeyLast5           string    `json:"key_last5,omitempty"`
 	Nonce              string    `json:"nonce"`

@@ -35,7 +35,8 @@ owns a data directory: install-key, activate and set refuse while it serves
 (exit 7); status and history work at any time.`,
 	}
 	cmd.AddCommand(newKmsInstallKeyCmd(f), newKmsActivateCmd(f), newKmsServeCmd(f), newKmsStatusCmd(f),
-		newKmsHistoryCmd(f), newKmsSetCmd(f), newKmsBenchCmd(f), newKmsEventsCmd(f))
+		newKmsHistoryCmd(f), newKmsSetCmd(f), newKmsBenchCmd(f), newKmsEventsCmd(f),
+		newKmsLedgerCmd(f))
 	return cmd
 }
 

@@ -35,7 +35,7 @@ file (--config, VOLACT_CONFIG); a flag wins over the environment, which wins
 over the file.
 
 `+cmdutil.ExitStatusHelp)
-	root.AddCommand(newKmsCmd(f), newMakCmd(f), newSimCmd(f))
+	root.AddCommand(newKmsCmd(f), newMakCmd(f), newSimCmd(f), newLedgerCmd(f))
 	root.AddCommand(cmdutil.NewShellCmds(f)...)
 	return root
 }

@@ -23,7 +23,8 @@ func newMakCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "The activation service: authority, MAK keys, host keys, proxy activation",
 	}
 	cmd.AddCommand(newMakInitCmd(f), newMakMintCmd(f), newMakServeCmd(f), newMakBlockCmd(f), newMakRemainingCmd(f), newMakProxyCmd(f),
-		newMakUnblockCmd(f), newMakEventsCmd(f))
+		newMakUnblockCmd(f), newMakEventsCmd(f),
+		newMakLedgerCmd(f))
 	return cmd
 }
 

@@ -76,7 +76,7 @@ func (s *serviceFlags) adminAPI(f *cmdutil.Factory, ctx context.Context) (mak.Ad
 func newMakServeCmd(f *cmdutil.Factory) *cobra.Command {
 	var sf serviceFlags
 	var vf velocityFlags
-	var listen, addrFile, certFile, keyFile, logFormat string
+	var listen, addrFile, certFile, keyFile, logFormat, logDir string
 	var allowHTTP bool
 	cmd := &cobra.Command{
 		Use:   "serve --dir DIR [--listen ADDR] [--db URL]",
@@ -104,7 +104,12 @@ the one past N records a velocity_limit event (mak events, /metrics) and is
 activated; with --velocity-block it is refused with 0xC004C003 and the key
 stays blocked until volactd mak unblock KEY.
 
-SIGINT and SIGTERM stop the service gracefully.`,
+SIGINT and SIGTERM stop the service gracefully.
+
+Every answer is a leaf of the service's transparency log (DIR/log, signed with
+DIR/service.key). Replicas on one --db each need their own --log directory, which
+holds the replica's own signing key: two replicas must never sign two histories
+under one key.`,
 		Example: "  volactd mak serve --dir /var/lib/volact-service --listen 127.0.0.1:8080\n" +
 			"  volactd mak serve --dir D --listen :443 --tls-cert cert.pem --tls-key key.pem --db postgres://volact@db/volact",
 		Args: cmdutil.Args(0, 0),
@@ -148,10 +153,11 @@ SIGINT and SIGTERM stop the service gracefully.`,
 			}
 			defer l.Close()
 			l.SetVelocity(vel)
-			srv, err := mak.New(a, l, mak.Options{Now: f.MustNow, Logger: log, AdminToken: token})
+			srv, err := mak.New(a, l, mak.Options{Now: f.MustNow, Logger: log, AdminToken: token, LogDir: logDir})
 			if err != nil {
 				return err
 			}
+			defer srv.Close()
 			var ln net.Listener
 			if certFile != "" {
 				ln, err = httpserve.ListenTLS(listen, certFile, keyFile)
@@ -185,6 +191,7 @@ SIGINT and SIGTERM stop the service gracefully.`,
 	cmd.Flags().BoolVar(&allowHTTP, "allow-http", false, "serve plain HTTP on a non-loopback address")
 	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format on stderr: text or json")
 	vf.add(cmd)
+	cmd.Flags().StringVar(&logDir, "log", "", "transparency log directory, with this replica's own signing key (default: DIR/log with DIR/service.key); every replica on one --db needs its own")
 	_ = cmd.MarkFlagRequired("dir")
 	return cmd
 }

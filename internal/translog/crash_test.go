@@ -104,7 +104,7 @@ func TestTornTailRecovers(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := VerifyReceipt(leafText(int(i)), Receipt{i, next.Checkpoint, proof}, k.verif); err != nil {
+				if _, err := VerifyReceipt(leafText(int(i)), Receipt{Index: i, Checkpoint: next.Checkpoint, Proof: proof}, k.verif); err != nil {
 					t.Errorf("leaf %d after recovery: %v", i, err)
 				}
 			}

@@ -124,7 +124,7 @@ func TestKill9KeepsAcknowledgedLeaves(t *testing.T) {
 			if err != nil {
 				t.Fatalf("round %d: leaf %d lost: log size %d: %v", round, a.Receipt.Index, l.Size(), err)
 			}
-			if _, err := VerifyReceipt(a.Leaf, Receipt{a.Receipt.Index, l.Checkpoint(), proof}, k.verif); err != nil {
+			if _, err := VerifyReceipt(a.Leaf, Receipt{Index: a.Receipt.Index, Checkpoint: l.Checkpoint(), Proof: proof}, k.verif); err != nil {
 				t.Fatalf("round %d: leaf %d not in the reopened log: %v", round, a.Receipt.Index, err)
 			}
 			cp, err := l.ConsistencyProof(c.Size, l.Size())

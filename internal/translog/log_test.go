@@ -198,7 +198,7 @@ func TestReopenKeepsTreeAndCheckpoint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := VerifyReceipt(leafText(i), Receipt{r.Index, more[2].Checkpoint, p}, k.verif); err != nil {
+		if _, err := VerifyReceipt(leafText(i), Receipt{Index: r.Index, Checkpoint: more[2].Checkpoint, Proof: p}, k.verif); err != nil {
 			t.Fatalf("leaf %d against the newer tree: %v", i, err)
 		}
 	}

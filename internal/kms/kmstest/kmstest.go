@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/volact/volact/internal/machineid"
 	"github.com/volact/volact/internal/productkey"
 	"github.com/volact/volact/internal/protocol"
+	"github.com/volact/volact/internal/translog"
 )
 
 // Authority creates an authority (root key and template catalog) in a
@@ -46,6 +48,7 @@ func HostActivation(a *authority.Authority, now func() time.Time) http.Handler {
 // (0: no expiry).
 func hostActivation(a *authority.Authority, now func() time.Time, validity time.Duration) http.Handler {
 	mux := http.NewServeMux()
+	var logs serviceLogs
 	mux.HandleFunc("POST /v1/host/activate", func(w http.ResponseWriter, r *http.Request) {
 		fail := func(status int, err *hresult.Error) {
 			w.Header().Set("Content-Type", "application/json")
@@ -87,7 +90,7 @@ func hostActivation(a *authority.Authority, now func() time.Time, validity time.
 			fail(http.StatusInternalServerError, hresult.Wrap(hresult.Internal, err, "signer"))
 			return
 		}
-		env, err := protocol.Seal(protocol.HostGrant{HostID: req.HostID, Groups: []string{g.Name}, Certificate: cert, IssuedAt: at}, signer, scert)
+		env, err := logs.logged(protocol.HostGrant{HostID: req.HostID, Groups: []string{g.Name}, Certificate: cert, IssuedAt: at}, signer, scert)
 		if err != nil {
 			fail(http.StatusInternalServerError, hresult.Wrap(hresult.Internal, err, "seal"))
 			return
@@ -146,4 +149,42 @@ func ActivatedDirFor(t testing.TB, a *authority.Authority, now time.Time, validi
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// serviceLogs are the stand-in service's transparency logs, in memory, one
+// per signing key, so that its answers carry receipts as the service's do.
+type serviceLogs struct {
+	mu   sync.Mutex
+	logs map[string]*translog.Memory
+}
+
+// logged appends v to the log of key and returns its envelope.
+func (s *serviceLogs) logged(v any, key ed25519.PrivateKey, cert string) (protocol.Envelope, error) {
+	origin := translog.Origin(translog.OriginMAK, key.Public().(ed25519.PublicKey))
+	s.mu.Lock()
+	m := s.logs[origin]
+	if m == nil {
+		signer, err := translog.NewSigner(origin, key)
+		if err == nil {
+			m, err = translog.NewMemory(signer)
+		}
+		if err != nil {
+			s.mu.Unlock()
+			return protocol.Envelope{}, err
+		}
+		if s.logs == nil {
+			s.logs = map[string]*translog.Memory{}
+		}
+		s.logs[origin] = m
+	}
+	s.mu.Unlock()
+	payload, err := protocol.EncodePayload(v)
+	if err != nil {
+		return protocol.Envelope{}, err
+	}
+	r, err := m.Append(payload)
+	if err != nil {
+		return protocol.Envelope{}, err
+	}
+	return protocol.Logged(payload, r, cert), nil
 }

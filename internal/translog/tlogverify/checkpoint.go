@@ -1,4 +1,4 @@
-package translog
+package tlogverify
 
 import (
 	"bytes"
@@ -49,9 +49,9 @@ func Origin(prefix string, pub ed25519.PublicKey) string {
 	return prefix + KeyFingerprint(pub)
 }
 
-// checkOrigin reports whether origin can name a log: a valid note key
+// CheckOrigin reports whether origin can name a log: a valid note key
 // name (no spaces, no '+') of at most maxOrigin bytes.
-func checkOrigin(origin string) error {
+func CheckOrigin(origin string) error {
 	if origin == "" || len(origin) > maxOrigin || !utf8.ValidString(origin) || strings.ContainsRune(origin, '+') ||
 		strings.IndexFunc(origin, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return fmt.Errorf("translog: invalid origin %q: want 1 to %d printable bytes without spaces or '+'", origin, maxOrigin)
@@ -63,7 +63,7 @@ func checkOrigin(origin string) error {
 // origin ("<origin>+<key hash>+<base64 key>"), the form to publish for
 // clients and auditors.
 func VerifierKey(origin string, pub ed25519.PublicKey) (string, error) {
-	if err := checkOrigin(origin); err != nil {
+	if err := CheckOrigin(origin); err != nil {
 		return "", err
 	}
 	if len(pub) != ed25519.PublicKeySize {
@@ -82,27 +82,8 @@ func NewVerifier(origin string, pub ed25519.PublicKey) (note.Verifier, error) {
 	return note.NewVerifier(vkey)
 }
 
-// NewSigner returns the note signer of checkpoints for the log named
-// origin, signing with key.
-func NewSigner(origin string, key ed25519.PrivateKey) (note.Signer, error) {
-	if len(key) != ed25519.PrivateKeySize {
-		return nil, errors.New("translog: bad Ed25519 private key length")
-	}
-	vkey, err := VerifierKey(origin, key.Public().(ed25519.PublicKey))
-	if err != nil {
-		return nil, err
-	}
-	// vkey is "<name>+<hash>+<base64(alg, pub)>"; the signer key string is
-	// "PRIVATE+KEY+<name>+<hash>+<base64(alg, seed)>".
-	nameHash := vkey[:strings.LastIndexByte(vkey, '+')]
-	const algEd25519 = 1
-	skey := "PRIVATE+KEY+" + nameHash + "+" +
-		base64.StdEncoding.EncodeToString(append([]byte{algEd25519}, key.Seed()...))
-	return note.NewSigner(skey)
-}
-
-// formatCheckpoint returns the checkpoint body (the text that is signed).
-func formatCheckpoint(c Checkpoint) []byte {
+// FormatCheckpoint returns the checkpoint body (the text that is signed).
+func FormatCheckpoint(c Checkpoint) []byte {
 	return fmt.Appendf(nil, "%s\n%d\n%s\n", c.Origin, c.Size, base64.StdEncoding.EncodeToString(c.Hash[:]))
 }
 
@@ -117,7 +98,7 @@ func ParseCheckpoint(text []byte) (Checkpoint, error) {
 		return Checkpoint{}, errors.New("translog: malformed checkpoint: want origin, size and hash lines")
 	}
 	origin := string(bytes.TrimSuffix(lines[0], []byte("\n")))
-	if err := checkOrigin(origin); err != nil {
+	if err := CheckOrigin(origin); err != nil {
 		return Checkpoint{}, fmt.Errorf("translog: malformed checkpoint: %w", err)
 	}
 	sizeText := string(bytes.TrimSuffix(lines[1], []byte("\n")))
@@ -157,7 +138,13 @@ func OpenCheckpoint(signed []byte, v note.Verifier) (Checkpoint, error) {
 	return c, nil
 }
 
-// signCheckpoint returns the signed note of c.
-func signCheckpoint(c Checkpoint, s note.Signer) ([]byte, error) {
-	return note.Sign(&note.Note{Text: string(formatCheckpoint(c))}, s)
+// PeekCheckpoint parses the body of the signed checkpoint note signed
+// without checking any signature: for a server reading back a checkpoint
+// it signed itself. Everyone else uses [OpenCheckpoint].
+func PeekCheckpoint(signed []byte) (Checkpoint, error) {
+	body, _, ok := bytes.Cut(signed, []byte("\n\n"))
+	if !ok {
+		return Checkpoint{}, errors.New("translog: malformed checkpoint note: no signature block")
+	}
+	return ParseCheckpoint(append(body[:len(body):len(body)], '\n'))
 }
