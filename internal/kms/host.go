@@ -53,6 +53,7 @@ type Host struct {
 	onRefused onRefusedHook // metrics; set by Handler
 	states    *stateSeen    // client state per machine (stateseen.go)
 	limits    *netLimiter   // new CMIDs per network and hour (countlimit.go)
+	page      pageReader    // the status page's read connection (statuspage.go)
 
 	mu       sync.Mutex
 	counters map[string]*counter // by group name
@@ -207,6 +208,7 @@ func notActivated() error {
 func (h *Host) Close() error {
 	h.applier.close()
 	h.states.close()
+	h.page.close()
 	_, _ = h.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	err := h.db.Close()
 	h.lock.unlock()

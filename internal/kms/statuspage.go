@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/volact/volact/internal/statuspage"
@@ -105,7 +106,11 @@ func (h *Host) pageData(ctx context.Context, admin bool) (*kmsPage, error) {
 	if err != nil {
 		return nil, dbErr(err, "cannot read the KMS host journal")
 	}
-	tx, err := h.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	db, err := h.page.get(dbPath(h.lock.dir))
+	if err != nil {
+		return nil, err
+	}
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, dbErr(err, "cannot read the KMS database")
 	}
@@ -244,4 +249,36 @@ func (h *Host) statusHandler() http.Handler {
 		h.log.Info("created the admin token of the status page", "file", path)
 	}
 	return h.statusPage(token, statuspage.TokenFile)
+}
+
+// pageReader is the status page's own read-only connection to the host's
+// database, opened at the first page: in WAL mode it reads a snapshot
+// while the applier writes, so a page never waits for a batch (or its
+// checkpoint) on the host's one writing connection.
+type pageReader struct {
+	once sync.Once
+	db   *sql.DB
+	err  error
+}
+
+// get opens the connection once.
+func (p *pageReader) get(path string) (*sql.DB, error) {
+	p.once.Do(func() {
+		db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)")
+		if err != nil {
+			p.err = dbErr(err, "cannot open "+path)
+			return
+		}
+		db.SetMaxOpenConns(2)
+		p.db = db
+	})
+	return p.db, p.err
+}
+
+// close closes the connection, if one was opened; Host.Close calls it.
+func (p *pageReader) close() {
+	p.once.Do(func() {}) // no page may open one after this
+	if p.db != nil {
+		p.db.Close()
+	}
 }

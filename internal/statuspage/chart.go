@@ -143,13 +143,14 @@ func draw1(title, ylabel string, days []time.Time, ss []Series, mark float64) (C
 			p.Add(bc)
 			p.Legend.Add(s.Name, bc)
 		} else if len(xys) > 0 {
-			l, err := plotter.NewLine(xys)
+			l, pts, err := plotter.NewLinePoints(xys) // points show a lone day too
 			if err != nil {
 				return Chart{}, fmt.Errorf("chart %s: %w", title, err)
 			}
 			l.Color, l.Width = col, vg.Points(2)
-			p.Add(l)
-			p.Legend.Add(s.Name, l)
+			pts.Color, pts.Shape, pts.Radius = col, draw.CircleGlyph{}, vg.Points(2)
+			p.Add(l, pts)
+			p.Legend.Add(s.Name, l, pts)
 		}
 		alt += fmt.Sprintf(" %s: highest %s, latest %s;", s.Name, Commas(int(top)), latest(last))
 	}
