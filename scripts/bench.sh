@@ -3,8 +3,8 @@
 #
 # Runs the Go benchmarks (short benchtime), the client start-up comparison
 # (scripts/bench-start.sh), the KMS host against its floor and its memory
-# (scripts/bench-kms.sh), MAK activations/s (scripts/bench-mak.sh) and KMS
-# failover with a silent first host (scripts/bench-failover.sh), each
+# (scripts/bench-kms.sh), MAK activations/s (scripts/bench-mak.sh), the KMS status page with 1M
+# clients (scripts/bench-status.sh) and KMS failover with a silent first host (scripts/bench-failover.sh), each
 # if present, prints the report and writes it to testdata/bench/latest.md
 # with the machine (uname, CPUs, CPU model, Go version). They measure; they
 # assert nothing. `make bench` calls it.
@@ -91,6 +91,9 @@ fi
 section "KMS host" bash scripts/bench-kms.sh "$BIND"
 if [ -f scripts/bench-mak.sh ]; then
 	section "MAK activations/s" sh scripts/bench-mak.sh
+fi
+if [ -f scripts/bench-status.sh ]; then
+	section "KMS status page with 1M clients in the history" bash scripts/bench-status.sh
 fi
 if [ -f scripts/bench-failover.sh ]; then
 	section "KMS failover with a silent first host" bash scripts/bench-failover.sh

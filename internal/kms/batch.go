@@ -179,6 +179,9 @@ func (bw *batchWriter) apply(ctx context.Context, tx *sql.Tx, ops []op, prune, n
 		if _, err := tx.ExecContext(ctx, `DELETE FROM refused WHERE day < ?`, day(prune)); err != nil {
 			return fmt.Errorf("prune refused: %w", err)
 		}
+		if err := pruneStats(ctx, tx, prune, now); err != nil { // statsdb.go
+			return fmt.Errorf("prune status aggregates: %w", err)
+		}
 	}
 	return nil
 }

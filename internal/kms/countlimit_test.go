@@ -14,7 +14,7 @@ import (
 // the host answered with.
 func (f *fixture) activateFrom(t *testing.T, cmid, addr string) int {
 	t.Helper()
-	env, err := f.h.Activate(context.Background(), req(cmid, "workstation-ent", f.clk.t), addr)
+	env, err := f.h.Activate(context.Background(), req(cmid, "workstation-ent", f.clk.Now()), addr)
 	if err != nil {
 		e := hresult.From(err)
 		if e.Code != hresult.CountTooLow {
@@ -73,7 +73,7 @@ func TestCountLimitOneNetwork(t *testing.T) {
 		t.Fatalf("count after a restart %d, want 6 (uncounted CMIDs stay uncounted)", n)
 	}
 	// An hour later the network may add new CMIDs again.
-	f.clk.t = f.clk.t.Add(time.Hour)
+	f.clk.set(f.clk.Now().Add(time.Hour))
 	if n := f.activateFrom(t, "late", "10.1.2.3"); n != 7 {
 		t.Fatalf("an hour later: count %d, want 7", n)
 	}

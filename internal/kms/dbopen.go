@@ -87,7 +87,7 @@ func checkDB(db *sql.DB, path string, mode openMode) error {
 	if _, err := db.Exec(schema); err != nil {
 		return dbErr(err, "cannot create the tables in "+path)
 	}
-	return nil
+	return ensureStats(db) // statsdb.go
 }
 
 // missingDB refuses a data directory without a usable kms.db (exit 7).

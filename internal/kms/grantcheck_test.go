@@ -13,7 +13,7 @@ import (
 // the host signs no grant (clients would refuse it) and says why.
 func TestHostSignsOnlyWithinItsCertificate(t *testing.T) {
 	a := kmstest.Authority(t, t0)
-	f := &fixture{a: a, dir: kmstest.ActivatedDirFor(t, a, t0, 10*24*time.Hour, "suite-pro"), clk: &clock{t0}}
+	f := &fixture{a: a, dir: kmstest.ActivatedDirFor(t, a, t0, 10*24*time.Hour, "suite-pro"), clk: &clock{t: t0}}
 	f.open(t)
 	for i := 1; i <= 5; i++ {
 		f.activate(t, fmt.Sprintf("c%d", i), "suite-pro")
@@ -29,7 +29,7 @@ func TestHostSignsOnlyWithinItsCertificate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.clk.t = tt.at
+			f.clk.set(tt.at)
 			_, code, g := f.activate(t, "c1", "suite-pro")
 			if code != tt.want || (code == hresult.OK) != (g != nil) {
 				t.Fatalf("activation at %s: %s, want %s", tt.at.Format(time.RFC3339), code, tt.want)

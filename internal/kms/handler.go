@@ -163,6 +163,7 @@ func (h *Host) Handler(allow []netip.Prefix) http.Handler {
 	rt.Health(func(context.Context) (any, error) {
 		return map[string]any{"status": "ok", "groups": h.Groups()}, nil
 	})
+	rt.Handle(http.MethodGet, "/", h.statusHandler()) // statuspage.go
 	return rt
 }
 

@@ -55,6 +55,7 @@ type Host struct {
 	states    *stateSeen    // client state per machine (stateseen.go)
 	limits    *netLimiter   // new CMIDs per network and hour (countlimit.go)
 	tlog      *translog.Log // every answered request is a leaf (tlog.go)
+	page      pageReader    // the status page's read connection (statuspage.go)
 
 	mu       sync.Mutex
 	counters map[string]*counter // by group name
@@ -215,6 +216,7 @@ func notActivated() error {
 func (h *Host) Close() error {
 	h.applier.close()
 	h.states.close()
+	h.page.close()
 	_, _ = h.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	err := h.db.Close()
 	if lerr := h.tlog.Close(); err == nil {

@@ -21,10 +21,16 @@ import (
 
 var t0 = time.Date(2030, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// clock is an injected clock tests move by hand.
-type clock struct{ t time.Time }
+// clock is an injected clock tests move by hand; the host's background
+// writer reads it too.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
-func (c *clock) Now() time.Time { return c.t }
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 type fixture struct {
 	a   *authority.Authority
@@ -36,7 +42,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	a := kmstest.Authority(t, t0)
-	f := &fixture{a: a, dir: kmstest.ActivatedDir(t, a, t0, "suite-pro", "workstation-ent"), clk: &clock{t0}}
+	f := &fixture{a: a, dir: kmstest.ActivatedDir(t, a, t0, "suite-pro", "workstation-ent"), clk: &clock{t: t0}}
 	f.open(t)
 	return f
 }
@@ -67,13 +73,13 @@ func req(cmid, sku string, at time.Time) protocol.ActivationRequest {
 // activate sends one request and returns the count it reports and its code.
 func (f *fixture) activate(t *testing.T, cmid, sku string) (int, hresult.Code, *protocol.Grant) {
 	t.Helper()
-	env, err := f.h.Activate(context.Background(), req(cmid, sku, f.clk.t), "127.0.0.1")
+	env, err := f.h.Activate(context.Background(), req(cmid, sku, f.clk.Now()), "127.0.0.1")
 	if err != nil {
 		e := hresult.From(err)
 		return e.CurrentCount, e.Code, nil
 	}
 	var g protocol.Grant
-	cert, err := protocol.Open(*env, f.a.Public(), f.clk.t, &g)
+	cert, err := protocol.Open(*env, f.a.Public(), f.clk.Now(), &g)
 	if err != nil {
 		t.Fatalf("grant does not verify against the root: %v", err)
 	}
@@ -126,11 +132,11 @@ func TestCapWindowAndSkew(t *testing.T) {
 	if got := f.h.Counts()["suite"]; got != 10 {
 		t.Fatalf("count after 12 clients = %d, want 2 x threshold = 10", got)
 	}
-	f.clk.t = t0.Add(29 * 24 * time.Hour)
+	f.clk.set(t0.Add(29 * 24 * time.Hour))
 	if n, code, _ := f.activate(t, "late", "suite-pro"); code != hresult.OK || n != 10 {
 		t.Fatalf("within 30 days: %s count %d", code, n)
 	}
-	f.clk.t = t0.Add(30 * 24 * time.Hour)
+	f.clk.set(t0.Add(30 * 24 * time.Hour))
 	if n, code, _ := f.activate(t, "new", "suite-pro"); code != hresult.CountTooLow || n != 2 {
 		t.Fatalf("after 30 days: %s count %d, want 0xC004F038 count 2 (late + new)", code, n)
 	}
@@ -138,7 +144,7 @@ func TestCapWindowAndSkew(t *testing.T) {
 		off  time.Duration
 		want hresult.Code
 	}{{-4*time.Hour - time.Second, hresult.ClockSkew}, {4*time.Hour + time.Second, hresult.ClockSkew}, {-4 * time.Hour, hresult.CountTooLow}} {
-		r := req(fmt.Sprintf("skew%v", tc.off), "suite-pro", f.clk.t.Add(tc.off))
+		r := req(fmt.Sprintf("skew%v", tc.off), "suite-pro", f.clk.Now().Add(tc.off))
 		_, err := f.h.Activate(context.Background(), r, "127.0.0.1")
 		if got := hresult.CodeOf(err); got != tc.want {
 			t.Errorf("client clock off by %v: %s, want %s", tc.off, got, tc.want)
@@ -155,7 +161,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	if got := f.h.Counts()["suite"]; got != 3 {
 		t.Fatalf("count after restart = %d, want 3", got)
 	}
-	st, err := kms.ReadStatus(f.dir, f.clk.t)
+	st, err := kms.ReadStatus(f.dir, f.clk.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +203,7 @@ func TestCrashLosesNothingAnswered(t *testing.T) {
 	wg.Wait()
 	check := func(when string) {
 		t.Helper()
-		st, err := kms.ReadStatus(f.dir, f.clk.t)
+		st, err := kms.ReadStatus(f.dir, f.clk.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -353,8 +359,8 @@ func TestSettings(t *testing.T) {
 		t.Fatalf("settings after restart: %+v", got)
 	}
 	for range 5 {
-		f.activate(t, fmt.Sprint(f.clk.t.UnixNano()), "suite-pro")
-		f.clk.t = f.clk.t.Add(time.Second)
+		f.activate(t, fmt.Sprint(f.clk.Now().UnixNano()), "suite-pro")
+		f.clk.set(f.clk.Now().Add(time.Second))
 	}
 	_, _, g := f.activate(t, "z", "suite-pro")
 	if g == nil || g.ActivationInterval != 60 || g.RenewalInterval != 43200 {

@@ -17,12 +17,12 @@ func TestAnswersAreLogged(t *testing.T) {
 	for i := range 5 {
 		f.activate(t, fmt.Sprintf("c%d", i), "suite-pro")
 	}
-	r := req("c9", "suite-pro", f.clk.t)
+	r := req("c9", "suite-pro", f.clk.Now())
 	env, err := f.h.Activate(context.Background(), r, "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := protocol.Open(*env, f.a.Public(), f.clk.t, nil)
+	cert, err := protocol.Open(*env, f.a.Public(), f.clk.Now(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestAnswersAreLogged(t *testing.T) {
 		t.Fatalf("sixth answer: index %d in a tree of %d (signature %q), want 5 of 6, unsigned", env.Receipt.Index, tree.Size, env.Signature)
 	}
 	f.reopen(t)
-	r = req("c10", "suite-pro", f.clk.t)
+	r = req("c10", "suite-pro", f.clk.Now())
 	r.KnownTrees = map[string]int64{tree.Origin: tree.Size, "volact-kms/other": 3}
 	env, err = f.h.Activate(context.Background(), r, "127.0.0.1")
 	if err != nil {

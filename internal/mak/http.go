@@ -30,6 +30,7 @@ func (s *Server) Handler() http.Handler {
 	rt.HandleJSON(http.MethodPost, "/v1/admin/unblock", s.adminOnly(s.handleUnblock))
 	rt.HandleJSON(http.MethodPost, "/v1/admin/events", s.adminOnly(s.handleEvents))
 	rt.Health(func(ctx context.Context) (any, error) { return nil, s.ledger.Ping(ctx) })
+	rt.Handle(http.MethodGet, "/", s.statusPage()) // statuspage.go
 	return rt
 }
 

@@ -1,0 +1,98 @@
+// Package statuspage is what the status pages of both servers share
+// (GET / on volactd kms serve and volactd mak serve): one page layout,
+// the response headers (a Content-Security-Policy that allows no script,
+// no external asset and no framing), the admin token check, and charts
+// drawn by gonum/plot as SVG images embedded as data: URLs.
+//
+// The pages are server-rendered by html/template, which escapes every
+// value; they work without JavaScript and fetch nothing else.
+package statuspage
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CSP is the Content-Security-Policy of a status page: nothing may load or
+// run but the page's own inline style and data: images (the charts).
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+//go:embed layout.html
+var layoutFS embed.FS
+
+// Funcs are the template functions every page may use.
+var Funcs = template.FuncMap{
+	"commas": Commas,
+	"when":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
+	"day":    func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+}
+
+// New parses a page: the shared layout (template "layout", which calls
+// the templates "title" and "body") and body, which defines them.
+func New(name, body string) *template.Template {
+	t := template.Must(template.New(name).Funcs(Funcs).ParseFS(layoutFS, "layout.html"))
+	return template.Must(t.New(name + ".body").Parse(body))
+}
+
+// Render executes the layout of t with data into a buffer and, when that
+// succeeds, writes it with the page's headers; a failure is a 500 with no
+// half-written page.
+func Render(w http.ResponseWriter, t *template.Template, data any) error {
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, "layout", data); err != nil {
+		return err
+	}
+	SetHeaders(w.Header())
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// SetHeaders sets the headers of a status page: HTML, the CSP, no caching
+// (the page may name machines when asked with the token), no sniffing and
+// no referrer.
+func SetHeaders(h http.Header) {
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", CSP)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Add("Vary", "Authorization")
+}
+
+// Authorized reports whether r carries "Authorization: Bearer <token>",
+// compared in constant time; an empty token authorizes no one.
+func Authorized(r *http.Request, token string) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return false
+	}
+	a, b := sha256.Sum256([]byte(strings.TrimSpace(got))), sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
+
+// Commas formats n with thousands separators: 1234567 -> "1,234,567".
+func Commas(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

@@ -1,0 +1,48 @@
+package statuspage
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/volact/volact/internal/atomicfile"
+)
+
+// TokenFile is the admin token's file in a server's data directory, as
+// the activation service keeps it (mak.TokenFile).
+const TokenFile = "admin.token"
+
+// LoadOrCreateToken returns the admin token kept in dir/admin.token,
+// creating a random one (mode 0600) when the file is missing; created says
+// whether it did. It is the activation service's rule (mak.LoadOrCreateToken)
+// for a KMS host, which has no other admin API.
+func LoadOrCreateToken(dir string) (token, path string, created bool, err error) {
+	path = filepath.Join(dir, TokenFile)
+	if data, err := os.ReadFile(path); err == nil {
+		token = strings.TrimSpace(string(data))
+		if token == "" {
+			return "", path, false, fmt.Errorf("admin token file %s is empty", path)
+		}
+		return token, path, false, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", path, false, fmt.Errorf("read admin token: %w", err)
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", path, false, fmt.Errorf("make admin token: %w", err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	err = atomicfile.Create(path, []byte(token+"\n"), 0o600)
+	if errors.Is(err, fs.ErrExist) { // another process made it first
+		return LoadOrCreateToken(dir)
+	}
+	if err != nil {
+		return "", path, false, fmt.Errorf("write admin token: %w", err)
+	}
+	return token, path, true, nil
+}
