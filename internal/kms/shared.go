@@ -55,13 +55,17 @@ type shared struct {
 	up          atomic.Bool  // the last statement reached the database
 	lastContact atomic.Int64 // Unix nanoseconds of the last statement that did
 	backlog     atomic.Int64 // outbox rows not shipped yet
+	refreshes   atomic.Int64 // refreshes done (tests wait on it)
+	keepOutbox  bool         // tests: ship without clearing the outbox
 	shipMu      sync.Mutex   // one ship at a time
+	refreshMu   sync.Mutex   // one refresh at a time; guards lastBeat, lastPrune
 	lastBeat    time.Time
 	lastPrune   time.Time
 
-	stop chan struct{}
-	wg   sync.WaitGroup
-	once sync.Once
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	haltOnce sync.Once
+	once     sync.Once
 }
 
 // joinShared connects the host to the shared database dsn: it refuses a
@@ -172,14 +176,21 @@ func (s *shared) loop(d time.Duration, fn func(context.Context) error) {
 // and disconnects. Call it after the applier has closed.
 func (s *shared) close() {
 	s.once.Do(func() {
-		close(s.stop)
-		s.wg.Wait()
+		s.halt()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*pgTimeout)
 		defer cancel()
 		if err := s.shipAll(ctx); err != nil {
 			s.log.Warn("the outbox stays for the next start: the shared database did not take it", "err", err)
 		}
 		s.pool.Close()
+	})
+}
+
+// halt stops the shipper and the refresher.
+func (s *shared) halt() {
+	s.haltOnce.Do(func() {
+		close(s.stop)
+		s.wg.Wait()
 	})
 }
 
@@ -267,6 +278,9 @@ func (s *shared) ship(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	last := rows[n-1]
+	if s.keepOutbox {
+		return n, nil
+	}
 	if err := dropOutbox(ctx, s.h.db, last.seq, last.rec); err != nil {
 		return 0, fmt.Errorf("clear the outbox: %w", err)
 	}
@@ -277,6 +291,8 @@ func (s *shared) ship(ctx context.Context) (int, error) {
 // into the host's counters; every beatEvery it writes the host's
 // last_contact, every pruneEvery it deletes what is past retention.
 func (s *shared) refresh(ctx context.Context) error {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
 	h := s.h
 	now := h.now()
 	var names []string
@@ -312,6 +328,7 @@ func (s *shared) refresh(ctx context.Context) error {
 		}
 	}
 	h.mu.Unlock()
+	s.refreshes.Add(1)
 	if now.Sub(s.lastBeat) >= beatEvery {
 		if _, err := s.pool.Exec(ctx, `UPDATE kms_hosts SET last_contact = $2 WHERE host_id = $1`, s.hostID, now.UnixNano()); err != nil {
 			return err
