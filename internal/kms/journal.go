@@ -356,3 +356,10 @@ func (j *journal) close() ([]write, uint64) {
 	j.pending = nil
 	return ws, j.seq
 }
+
+// pendingLen is the number of requests written since the last rotate.
+func (j *journal) pendingLen() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.pending)
+}

@@ -215,9 +215,20 @@ func (s *shared) shipAll(ctx context.Context) error {
 	for {
 		n, err := s.ship(ctx)
 		if err != nil || n < shipBatch {
+			s.countBacklog(ctx)
 			return err
 		}
 	}
+}
+
+// countBacklog counts the requests answered and not in the database yet:
+// in the outbox, and in the journal.
+func (s *shared) countBacklog(ctx context.Context) {
+	n := outboxLen(ctx, s.h.db)
+	if j := s.h.journal; j != nil {
+		n += j.pendingLen()
+	}
+	s.backlog.Store(int64(n))
 }
 
 // ship copies the first shipBatch outbox rows to the database in one
@@ -231,7 +242,6 @@ func (s *shared) ship(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("read the outbox: %w", err)
 	}
 	if len(rows) == 0 {
-		s.backlog.Store(0)
 		return 0, nil
 	}
 	n := len(rows)
@@ -274,7 +284,6 @@ func (s *shared) ship(ctx context.Context) (int, error) {
 		return err
 	})
 	if err != nil {
-		s.backlog.Store(int64(outboxLen(ctx, s.h.db)))
 		return 0, err
 	}
 	last := rows[n-1]
@@ -334,7 +343,6 @@ func (s *shared) refresh(ctx context.Context) error {
 			return err
 		}
 		s.lastBeat = now
-		s.backlog.Store(int64(outboxLen(ctx, h.db)))
 	}
 	if now.Sub(s.lastPrune) >= pruneEvery {
 		if err := s.prune(ctx, now); err != nil {
