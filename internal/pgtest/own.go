@@ -22,18 +22,50 @@ type Server struct {
 // not apply (a shared server cannot be stopped by one test).
 func Own(tb testing.TB) *Server {
 	tb.Helper()
-	srv, err := startServer()
+	s, err := Launch()
 	if err != nil {
 		tb.Fatalf("pgtest: cannot start a PostgreSQL server: %v\nfix: %s", err, fixHint)
 	}
+	s.tb = tb
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Launch starts a throwaway PostgreSQL server outside a test (the demo);
+// Close stops it and removes its files. Only its Database and Close may be
+// called: Stop and Start are for tests.
+func Launch() (*Server, error) {
+	srv, err := startServer()
+	if err != nil {
+		return nil, err
+	}
 	u, _ := url.Parse(srv.url)
-	s := &Server{srv: srv, base: srv.url, tb: tb,
+	s := &Server{srv: srv, base: srv.url,
 		// Durable commits: a commit acknowledged before a stop is kept.
 		opts: "-k " + srv.dir + " -h 127.0.0.1 -p " + u.Port() + " -c fsync=off -c full_page_writes=off -c max_connections=200"}
-	tb.Cleanup(srv.stop)
-	s.Stop()
-	s.Start()
-	return s
+	err = s.srv.run(s.srv.pgctl, "-D", s.srv.data(), "-m", "fast", "-w", "stop")
+	if err == nil {
+		err = s.srv.run(s.srv.pgctl, "-D", s.srv.data(), "-l", s.srv.log(), "-w", "-t", "60", "-o", s.opts, "start")
+	}
+	if err != nil {
+		srv.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops the server and removes its files.
+func (s *Server) Close() { s.srv.stop() }
+
+// NewDatabase creates a new, empty database on s and returns its URL.
+func (s *Server) NewDatabase() (string, error) {
+	name := "volact_" + randomHex(8)
+	if err := admin(s.base, "CREATE DATABASE "+name); err != nil {
+		return "", err
+	}
+	u, _ := url.Parse(s.base)
+	u.Path = "/" + name
+	return u.String(), nil
 }
 
 // Installed reports whether the PostgreSQL binaries pgtest starts servers
@@ -49,13 +81,11 @@ func Installed() bool {
 // Database creates a new, empty database on s and returns its URL.
 func (s *Server) Database() string {
 	s.tb.Helper()
-	name := "volact_test_" + randomHex(8)
-	if err := admin(s.base, "CREATE DATABASE "+name); err != nil {
+	u, err := s.NewDatabase()
+	if err != nil {
 		s.tb.Fatalf("pgtest: create database: %v", err)
 	}
-	u, _ := url.Parse(s.base)
-	u.Path = "/" + name
-	return u.String()
+	return u
 }
 
 // Stop stops the server (pg_ctl -m fast): clients lose their connections
