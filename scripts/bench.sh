@@ -3,8 +3,10 @@
 #
 # Runs the Go benchmarks (short benchtime), the client start-up comparison
 # (scripts/bench-start.sh), the KMS host against its floor and its memory
-# (scripts/bench-kms.sh), MAK activations/s (scripts/bench-mak.sh), the KMS status page with 1M
-# clients (scripts/bench-status.sh) and KMS failover with a silent first host (scripts/bench-failover.sh), each
+# (scripts/bench-kms.sh), MAK activations/s (scripts/bench-mak.sh), the KMS
+# status page with 1M clients (scripts/bench-status.sh), KMS failover with a
+# silent first host (scripts/bench-failover.sh) and KMS hosts sharing one
+# count on PostgreSQL (scripts/bench-shared.sh), each
 # if present, prints the report and writes it to testdata/bench/latest.md
 # with the machine (uname, CPUs, CPU model, Go version). They measure; they
 # assert nothing. `make bench` calls it.
@@ -97,6 +99,9 @@ if [ -f scripts/bench-status.sh ]; then
 fi
 if [ -f scripts/bench-failover.sh ]; then
 	section "KMS failover with a silent first host" bash scripts/bench-failover.sh
+fi
+if [ -f scripts/bench-shared.sh ]; then
+	section "KMS hosts sharing one count on PostgreSQL" bash scripts/bench-shared.sh "$BIND"
 fi
 
 mkdir -p "$(dirname "$OUT")"

@@ -25,6 +25,9 @@ const (
 	sqlRefused = `INSERT INTO refused(day, reason, count) VALUES `
 	rowRefused = `(?,?,?)`
 	endRefused = ` ON CONFLICT(day, reason) DO UPDATE SET count = refused.count + excluded.count`
+	sqlOutbox  = `INSERT INTO shared_outbox(seq, rec, t, cmid, grp, sku, result, count, addr, counted) VALUES `
+	rowOutbox  = `(?,?,?,?,?,?,?,?,?,?)`
+	endOutbox  = ` ON CONFLICT(seq, rec) DO NOTHING`
 )
 
 // batchWriter writes batches with multi-row statements it prepares once
@@ -33,6 +36,10 @@ type batchWriter struct {
 	db    *sql.DB
 	stmts map[string]*sql.Stmt
 	ops   []op
+	// outbox: the host shares its count through PostgreSQL, so every
+	// history row also goes to the shared_outbox table, in the same
+	// transaction, for the shipper (shared.go).
+	outbox bool
 }
 
 // op is one multi-row statement of a batch: head + n × row + tail.
@@ -45,7 +52,7 @@ type op struct {
 func (o op) key() string { return o.head + strconv.Itoa(o.n) }
 
 func newBatchWriter(db *sql.DB) *batchWriter {
-	return &batchWriter{db: db, stmts: map[string]*sql.Stmt{}}
+	return &batchWriter{db: db, stmts: map[string]*sql.Stmt{}, outbox: hasOutbox(db)}
 }
 
 func (bw *batchWriter) close() {
@@ -109,6 +116,9 @@ func (bw *batchWriter) plan(batch []write) []op {
 	}
 	if hist.n > 0 {
 		ops = append(ops, hist)
+	}
+	if bw.outbox {
+		ops = planOutbox(ops, batch)
 	}
 	ref := op{head: sqlRefused, row: rowRefused, tail: endRefused}
 	for _, k := range refusedOrder {

@@ -166,6 +166,25 @@ func (c *Counter[K]) Restore(id K, t time.Time) {
 	c.put(id, t)
 }
 
+// Merge adds a client that another host counted (a shared database): its
+// last request is the later of the two; when the counter is full it takes
+// the place of the oldest client only if it is more recent.
+func (c *Counter[K]) Merge(id K, t time.Time) {
+	if e := c.seen[id]; e != nil {
+		if t.After(e.t) {
+			c.put(id, t)
+		}
+		return
+	}
+	if len(c.seen) >= c.Capacity() && c.head != nil {
+		if !t.After(c.head.t) {
+			return
+		}
+		c.remove(c.head)
+	}
+	c.put(id, t)
+}
+
 // Has reports whether id is counted at now: seen within the window (a
 // renewal, not a new client).
 func (c *Counter[K]) Has(id K, now time.Time) bool {

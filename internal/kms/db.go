@@ -247,9 +247,16 @@ func queryHistory(ctx context.Context, db querier, since time.Time, each func(Hi
 // request the client's upsert and the CMID it evicted. A refused request
 // is no history row: it adds one to the refused counter of its day and
 // reason (hist.Time, hist.Result).
+//
+// seq and rec are the record's identity in the journal: its segment and
+// its place in it. Hosts sharing a PostgreSQL database key the shared
+// history by them and the host's id (shared.go), so a request is there
+// once however often it is shipped.
 type write struct {
 	hist    HistoryRow
 	counted bool
 	refused bool
 	evicted string
+	seq     uint64
+	rec     uint32
 }

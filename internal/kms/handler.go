@@ -103,7 +103,8 @@ func newMetrics(h *Host) *metrics {
 	}}, collectorFunc{desc: damaged, collect: func(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(damaged, prometheus.CounterValue, float64(h.loss.Segments))
 	}})
-	m.http.Registry.MustRegister(h.limitCollectors()...) // events.go
+	m.http.Registry.MustRegister(h.limitCollectors()...)  // events.go
+	m.http.Registry.MustRegister(h.sharedCollectors()...) // shared_status.go
 	return m
 }
 
@@ -161,7 +162,7 @@ func (h *Host) Handler(allow []netip.Prefix) http.Handler {
 	m.http.RegisterLogMetrics("kms", h.tlog)
 	rt.LogRoutes(h.tlog)
 	rt.Health(func(context.Context) (any, error) {
-		return map[string]any{"status": "ok", "groups": h.Groups()}, nil
+		return h.health(), nil // shared_status.go
 	})
 	rt.Handle(http.MethodGet, "/", h.statusHandler()) // statuspage.go
 	return rt

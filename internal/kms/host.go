@@ -33,6 +33,10 @@ type Options struct {
 	// served: a copied data directory is not a second host. "" skips the
 	// check (tests, benchmarks).
 	HostID string
+	// DB is the PostgreSQL database (postgres://...) the site's hosts
+	// share their count, history and settings in (shared.go); "" = this
+	// host counts alone in kms.db.
+	DB string
 }
 
 // Host is a running KMS host on one data directory, which it holds locked.
@@ -50,6 +54,7 @@ type Host struct {
 	parsed    map[string]*protocol.Certificate // group -> the verified content of certs[group]
 	journal   *journal
 	applier   *applier
+	shared    *shared       // the site's shared database; nil = counting alone
 	loss      JournalLoss   // what damaged journal segments cost, to date
 	onRefused onRefusedHook // metrics; set by Handler
 	states    *stateSeen    // client state per machine (stateseen.go)
@@ -104,6 +109,16 @@ func Open(o Options) (h *Host, err error) {
 	if h.settings, err = loadSettings(ctx, db); err != nil {
 		return nil, err
 	}
+	if err := h.openShared(ctx, o.DB); err != nil {
+		return nil, err
+	}
+	if s := h.shared; s != nil {
+		defer func() {
+			if err != nil {
+				s.pool.Close()
+			}
+		}()
+	}
 	if err := h.loadIdentity(ctx); err != nil {
 		return nil, err
 	}
@@ -115,6 +130,7 @@ func Open(o Options) (h *Host, err error) {
 	if err != nil {
 		return nil, err
 	}
+	next = h.nextSegment(next)
 	rows, err := loadClients(ctx, db, o.Now())
 	if err != nil {
 		return nil, err
@@ -140,6 +156,7 @@ func Open(o Options) (h *Host, err error) {
 	}
 	h.applier = newApplier(db, h.journal, o.Now, func() time.Duration { return h.settings.HistoryRetention }, h.log)
 	h.applier.start()
+	h.sharedReady()
 	return h, nil
 }
 
@@ -215,6 +232,7 @@ func notActivated() error {
 // transparency log, and releases the data directory.
 func (h *Host) Close() error {
 	h.applier.close()
+	h.closeShared()
 	h.states.close()
 	h.page.close()
 	_, _ = h.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)

@@ -213,6 +213,9 @@ func readSegments(dir string, after uint64) ([]segment, error) {
 			return nil, err
 		}
 		ws, end, err := decodeRecordsAt(data)
+		for i := range ws {
+			ws[i].seq, ws[i].rec = seq, uint32(i)
+		}
 		s := segment{seq: seq, writes: ws, damaged: err != nil}
 		if s.damaged {
 			s.lost = max(len(bytes.TrimRight(data, "\x00"))-end, 1)
@@ -248,6 +251,7 @@ type journal struct {
 	mu      sync.Mutex
 	f       segmentFile // nil once closed
 	seq     uint64      // number of the current segment
+	rec     uint32      // number of the next record in it
 	off     int64       // where its next record goes
 	buf     []byte
 	pending []write // written to segments up to seq, not yet taken by the applier
@@ -279,7 +283,7 @@ func (j *journal) next() error {
 		return err
 	}
 	_ = j.f.close()
-	j.f, j.seq, j.off = f, j.seq+1, 0
+	j.f, j.seq, j.off, j.rec = f, j.seq+1, 0, 0
 	return nil
 }
 
@@ -303,6 +307,8 @@ func (j *journal) append(w write) error {
 			WithHint("the request was not recorded; check the disk of the KMS host and retry")
 	}
 	j.off += int64(len(j.buf))
+	w.seq, w.rec = j.seq, j.rec // the record's identity, as readSegments finds it
+	j.rec++
 	j.pending = append(j.pending, w)
 	if len(j.pending) == j.kickAt {
 		select {
@@ -349,4 +355,11 @@ func (j *journal) close() ([]write, uint64) {
 	ws := j.pending
 	j.pending = nil
 	return ws, j.seq
+}
+
+// pendingLen is the number of requests written since the last rotate.
+func (j *journal) pendingLen() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.pending)
 }

@@ -32,11 +32,19 @@ type Status struct {
 	// reason, over the history retention.
 	Refused []RefusedCount `json:"refused"`
 	Journal JournalLoss    `json:"journal"` // damaged journal segments, to date
+	// Shared is the site's shared database, for a host that joined one
+	// (ReadSharedStatus; shared_status.go).
+	Shared *SharedStatus `json:"shared,omitempty"`
 }
 
 // ReadStatus reads the status of the host in dir at now. It takes no lock,
 // so it works while the host serves; it sees every answered request.
 func ReadStatus(dir string, now time.Time) (*Status, error) {
+	return readStatus(dir, "", now)
+}
+
+// readStatus is ReadStatus, with the shared database dsn ("" = not read).
+func readStatus(dir, dsn string, now time.Time) (*Status, error) {
 	cat, err := readCatalog(dir)
 	if err != nil {
 		return nil, err
@@ -87,6 +95,13 @@ func ReadStatus(dir string, now time.Time) (*Status, error) {
 	seen, err := v.clientsSeen(ctx, now.Add(-Window))
 	if err != nil {
 		return nil, err
+	}
+	var siteSeen map[string]int
+	if st.Shared, siteSeen, err = sharedStatus(ctx, v, cat, dsn, counters, now); err != nil {
+		return nil, err
+	}
+	for g, n := range siteSeen {
+		seen[g] = max(seen[g], n)
 	}
 	for _, g := range cat.Groups {
 		st.Groups = append(st.Groups, GroupStatus{Group: g.Name, Threshold: g.Threshold,

@@ -36,7 +36,7 @@ owns a data directory: install-key, activate and set refuse while it serves
 	}
 	cmd.AddCommand(newKmsInstallKeyCmd(f), newKmsActivateCmd(f), newKmsServeCmd(f), newKmsStatusCmd(f),
 		newKmsHistoryCmd(f), newKmsSetCmd(f), newKmsBenchCmd(f), newKmsEventsCmd(f),
-		newKmsLedgerCmd(f))
+		newKmsLedgerCmd(f), newKmsInitDBCmd(f))
 	return cmd
 }
 
@@ -120,15 +120,21 @@ each at most 10 times.`,
 }
 
 func newKmsServeCmd(f *cmdutil.Factory) *cobra.Command {
-	var dir, listen, allow, addrFile, name, logFormat string
+	var dir, listen, allow, addrFile, name, logFormat, dsn string
 	cmd := &cobra.Command{
-		Use:   "serve --data DIR [--listen ADDR] [--allow CIDR,...]",
+		Use:   "serve --data DIR [--listen ADDR] [--allow CIDR,...] [--db postgres://...]",
 		Short: "Serve KMS clients (POST /v1/kms/activate, /healthz, /metrics)",
 		Long: `Serve KMS clients on ADDR (default: every interface on the port set with
 kms set --port, 1688). Only loopback, private (RFC 1918, RFC 4193) and
 link-local addresses are answered unless --allow lists the networks to
 answer instead: never expose a KMS host to the Internet.
-SIGINT and SIGTERM stop the host gracefully.`,
+SIGINT and SIGTERM stop the host gracefully.
+
+--db postgres://... shares the count with the site's other hosts: every
+host on that database (set up once with kms init-db) counts the CMIDs that
+any of them saw in the last 30 days, and writes its history there. Each
+host keeps answering from its own journal while the database is away
+(/healthz says degraded) and catches up when it returns.`,
 		Example: "  volactd kms serve --data /var/lib/volact-kms\n  volactd kms serve --data D --listen 10.0.0.5:1688 --allow 10.0.0.0/8",
 		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -150,7 +156,7 @@ SIGINT and SIGTERM stop the host gracefully.`,
 			if err != nil {
 				return err
 			}
-			h, err := kms.Open(kms.Options{Dir: dir, Now: f.MustNow, Name: name, Logger: log, HostID: hostID})
+			h, err := kms.Open(kms.Options{Dir: dir, Now: f.MustNow, Name: name, Logger: log, HostID: hostID, DB: dsn})
 			if err != nil {
 				return err
 			}
@@ -183,18 +189,19 @@ SIGINT and SIGTERM stop the host gracefully.`,
 	cmd.Flags().StringVar(&addrFile, "addr-file", "", "write host:port to this file once listening")
 	cmd.Flags().StringVar(&name, "name", "", "host name put in grants (default: the system host name)")
 	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format on stderr: text or json")
+	dbFlag(f, cmd, &dsn)
 	return cmd
 }
 
 func newKmsStatusCmd(f *cmdutil.Factory) *cobra.Command {
-	var dir, domain, hostname string
+	var dir, domain, hostname, dsn string
 	cmd := &cobra.Command{
-		Use:     "status --data DIR [--json]",
+		Use:     "status --data DIR [--db postgres://...] [--json]",
 		Short:   "Show per group the threshold, current count and clients seen, and the SRV record to publish",
 		Example: "  volactd kms status --data /var/lib/volact-kms\n  volactd kms status --data D --json --domain corp.example.com",
 		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := kms.ReadStatus(dir, f.MustNow())
+			st, err := kms.ReadSharedStatus(dir, dsn, f.MustNow())
 			if err != nil {
 				return err
 			}
@@ -227,11 +234,13 @@ func newKmsStatusCmd(f *cmdutil.Factory) *cobra.Command {
 			s := st.Settings
 			fmt.Fprintf(f.IO.Out, "Activation interval: %d minutes\nRenewal interval: %d minutes\nPort: %d\nHistory retention: %s\nNew CMID limit per network: %s\n",
 				s.ActivationInterval, s.RenewalInterval, s.Port, kms.FormatRetention(s.HistoryRetention), kms.FormatRate(s.NewCMIDLimit))
+			printShared(f, st.Shared)
 			fmt.Fprintf(f.IO.Out, "Publish this host in DNS:\n%s\n", srv)
 			return nil
 		},
 	}
 	dataFlag(cmd, &dir)
+	dbFlag(f, cmd, &dsn)
 	cmd.Flags().StringVar(&domain, "domain", "", "DNS domain for the SRV record (default: from the host name or the search list)")
 	cmd.Flags().StringVar(&hostname, "hostname", "", "host name for the SRV record (default: the system host name)")
 	return cmd
@@ -316,75 +325,4 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 		return now.Add(-d), nil
 	}
 	return time.Time{}, cmdutil.Invalidf("--since %q is not an RFC 3339 time, a date or a duration such as 72h", s)
-}
-
-func newKmsSetCmd(f *cmdutil.Factory) *cobra.Command {
-	var dir, retention, limit string
-	var act, renew, port int
-	cmd := &cobra.Command{
-		Use:   "set --data DIR [--activation-interval N] [--renewal-interval N] [--port P] [--history-retention D] [--new-cmid-limit N/h]",
-		Short: "Change the host's settings (stop the host first; they apply at its next start)",
-		Long: `Change the settings kept in the host's database. Intervals are minutes in
-15..43200: clients that are not activated retry every activation interval,
-activated clients renew every renewal interval. The retention is in days
-(90d) or a duration (2160h). The new-CMID limit caps how many new clients
-one source network (/24, /64) adds to the counts per hour (default 100/h;
-0 = no limit): past it, new CMIDs are answered but not counted and a
-count_limit event is recorded (kms events).`,
-		Example: "  volactd kms set --data D --activation-interval 60 --renewal-interval 10080\n  volactd kms set --data D --port 1700 --history-retention 90d\n  volactd kms set --data D --new-cmid-limit 50/h",
-		Args:    cmdutil.Args(0, 0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			changed := cmd.Flags().Changed
-			if !changed("activation-interval") && !changed("renewal-interval") && !changed("port") && !changed("history-retention") && !changed("new-cmid-limit") {
-				return &cmdutil.UsageError{Err: fmt.Errorf("kms set: give at least one of --activation-interval, --renewal-interval, --port, --history-retention, --new-cmid-limit")}
-			}
-			var rate int
-			if changed("new-cmid-limit") {
-				var err error
-				if rate, err = kms.ParseRate(limit); err != nil {
-					return err
-				}
-			}
-			var keep time.Duration
-			if changed("history-retention") {
-				var err error
-				if keep, err = kms.ParseRetention(retention); err != nil {
-					return err
-				}
-			}
-			s, err := kms.UpdateSettings(dir, func(s *kms.Settings) {
-				if changed("activation-interval") {
-					s.ActivationInterval = act
-				}
-				if changed("renewal-interval") {
-					s.RenewalInterval = renew
-				}
-				if changed("port") {
-					s.Port = port
-				}
-				if changed("history-retention") {
-					s.HistoryRetention = keep
-				}
-				if changed("new-cmid-limit") {
-					s.NewCMIDLimit = rate
-				}
-			})
-			if err != nil {
-				return err
-			}
-			if f.Opts.JSON {
-				cmdutil.WriteJSON(f.IO.Out, s)
-			} else if !f.Opts.Quiet {
-				fmt.Fprintln(f.IO.Out, "<Successfully applied setting.>")
-			}
-			return nil
-		},
-	}
-	dataFlag(cmd, &dir)
-	cmd.Flags().IntVar(&act, "activation-interval", 0, "minutes between retries of unactivated clients (15..43200)")
-	cmd.Flags().IntVar(&renew, "renewal-interval", 0, "minutes between renewals of activated clients (15..43200)")
-	cmd.Flags().IntVar(&port, "port", 0, "port to listen on when serve has no --listen")
-	cmd.Flags().StringVar(&retention, "history-retention", "", "how long history is kept (90d, 2160h)")
-	cmd.Flags().StringVar(&limit, "new-cmid-limit", "", "new CMIDs counted per source network (/24, /64) and hour, such as 100/h; 0 = no limit")
-	return cmd
 }

@@ -1,6 +1,7 @@
 // Command demo runs volact and volactd end to end on loopback with real processes: an
 // activation service, a KMS host and 30 client machines, through the seed's
-// story. It prints a summary, stops every process it started (also on
+// story; then, if PostgreSQL is installed, three KMS hosts sharing one count
+// on a throwaway PostgreSQL server. It prints a summary, stops every process it started (also on
 // Ctrl-C and on failure) and exits non-zero if any step did not give the
 // expected result.
 //
@@ -29,7 +30,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 150*time.Second)
 	defer cancel()
 
 	work, err := os.MkdirTemp("", "volact-demo-")

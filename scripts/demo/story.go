@@ -101,7 +101,7 @@ func (d *demo) story() error {
 	conf := strings.TrimSpace(d.expect("mak proxy on a connected machine", 0, none, "mak", "proxy", "--service", service, req).stdout)
 	d.expect("client-30 actcid: confirmation applied", 0, off.env, "actcid", conf)
 	d.check("client-30 workstation-ent licensed", "1", fmt.Sprint(d.countLicensed(ms[29:], "workstation-ent")))
-	return nil
+	return d.sharedStory(auth, service) // shared.go
 }
 
 // startKMSAgain restarts the KMS host on the same data dir with env.

@@ -1,0 +1,46 @@
+package kms
+
+import (
+	"context"
+	"time"
+)
+
+// SyncShared ships what the host answered to the shared database and
+// refreshes its counts from it, at once, as the background loops do.
+func (h *Host) SyncShared() error {
+	ctx := context.Background()
+	if err := h.shared.shipAll(ctx); err != nil {
+		return err
+	}
+	return h.shared.refresh(ctx)
+}
+
+// WaitRefresh returns after the background refresher has completed a
+// refresh that started after the call.
+func (h *Host) WaitRefresh() {
+	n := h.shared.refreshes.Load()
+	for h.shared.refreshes.Load() < n+2 {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// ShipKeepingOutbox ships the outbox without clearing it, as a host that
+// stops between the commit and the delete does.
+func (h *Host) ShipKeepingOutbox() error {
+	h.shared.shipMu.Lock()
+	defer h.shared.shipMu.Unlock()
+	h.shared.keepOutbox = true
+	defer func() { h.shared.keepOutbox = false }()
+	_, err := h.shared.ship(context.Background())
+	return err
+}
+
+// Backlog is the number of requests waiting in the outbox.
+func (h *Host) Backlog() int { return outboxLen(context.Background(), h.db) }
+
+// Degraded reports whether the host has lost its shared database.
+func (h *Host) Degraded() bool { return h.shared != nil && !h.shared.up.Load() }
+
+// HaltShared stops the shipper and the refresher; tests then sync with
+// SyncShared.
+func (h *Host) HaltShared() { h.shared.halt() }
