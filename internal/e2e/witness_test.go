@@ -139,7 +139,7 @@ func TestKMSWitnessTwoHosts(t *testing.T) {
 	check("offline", "--dir", auth)
 	check("online", "--service", svcURL, "--token-file", filepath.Join(auth, "admin.token"))
 	code, out, errOut := volactRun(t, []string{"NO_COLOR=1"}, "mak", "hosts", "--dir", auth)
-	if code != 0 || !strings.Contains(out, "CONSISTENT") || strings.Count(out, "\tserver\t") != 2 || !strings.Contains(out, " no") {
+	if code != 0 || !strings.Contains(out, "CONSISTENT") || strings.Count(out, "\tserver\t") != 2 || !strings.Contains(out, "\tno\n") {
 		t.Errorf("mak hosts table: exit %d\n%s%s", code, out, errOut)
 	}
 }
