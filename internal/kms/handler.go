@@ -121,7 +121,7 @@ func (c collectorFunc) Collect(ch chan<- prometheus.Metric) { c.collect(ch) }
 
 // Handler returns the host's HTTP handler, on the httpserve kit:
 // POST /v1/kms/activate, GET /healthz, GET /metrics and the log's
-// GET /v1/log/checkpoint, /v1/log/consistency and /v1/log/trueup. Requests from
+// GET /v1/log/checkpoint and /v1/log/consistency. Requests from
 // addresses outside allow (nil = DefaultAllow) are refused with 403.
 // Refusals (most are 409 until a group reaches its threshold) are logged
 // at debug level only: the history records every counted request, and
@@ -160,7 +160,6 @@ func (h *Host) Handler(allow []netip.Prefix) http.Handler {
 	})
 	m.http.RegisterLogMetrics("kms", h.tlog)
 	rt.LogRoutes(h.tlog)
-	h.witnessRoutes(rt) // GET /v1/log/trueup, for volactd kms report (witness.go)
 	rt.Health(func(context.Context) (any, error) {
 		return map[string]any{"status": "ok", "groups": h.Groups()}, nil
 	})

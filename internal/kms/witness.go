@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"io"
-	"net/http"
 	"path/filepath"
 
 	"github.com/volact/volact/internal/hresult"
-	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/protocol"
 	"github.com/volact/volact/internal/translog"
 	"github.com/volact/volact/internal/trueup"
@@ -16,17 +14,18 @@ import (
 
 // The vendor witnesses a customer's host (issue 12, item 7): volactd kms
 // report, run on the host's machine while the host serves, reads the
-// host's identity from its data directory (ReportIdentity) and asks the
-// running host for its log's true-up summary (GET /v1/log/trueup), which
-// it signs and sends to the activation service with the host's newest
-// checkpoint. The data directory and the log stay the serving host's: the
-// report reads the database read-only, as kms status does, and never
-// opens the log.
+// host's identity from its data directory (ReportIdentity) and computes
+// the true-up summary of its log in its own process (ReadSummary), which
+// it signs and sends to the activation service with the checkpoint that
+// summary covers. The data directory and the log stay the serving host's:
+// the report reads the database read-only, as kms status does, and the
+// log's file without opening (locking) the log; the host's memory is not
+// touched. Only a consistency proof, when the service asks for one, comes
+// from the running host (GET /v1/log/consistency), which holds the hashes.
 
-// TrueUpSummary is the answer of GET /v1/log/trueup: the host log's
-// newest checkpoint and, computed from the leaves it covers with package
-// trueup, per counted group the most distinct machines in any 30-day
-// window.
+// TrueUpSummary is the true-up of a host's log: its newest checkpoint
+// and, computed from the leaves it covers with package trueup, per
+// counted group the most distinct machines in any 30-day window.
 type TrueUpSummary struct {
 	Origin     string              `json:"origin"`
 	Size       int64               `json:"size"`
@@ -34,32 +33,32 @@ type TrueUpSummary struct {
 	Groups     []trueup.GroupCount `json:"groups"`
 }
 
-// witnessRoutes adds GET /v1/log/trueup to rt.
-func (h *Host) witnessRoutes(rt *httpserve.Router) {
-	rt.HandleJSON(http.MethodGet, "/v1/log/trueup", func(_ http.ResponseWriter, r *http.Request) (any, error) {
-		s, err := Summarize(r.Context(), h.tlog)
-		if err != nil {
-			return nil, hresult.Wrap(hresult.ServiceFailure, err, "cannot compute the true-up of the log")
-		}
-		return s, nil
-	})
-}
-
-// Summarize computes the true-up summary of l as of its newest checkpoint:
-// it streams l's export through trueup.Summarize. It reads the whole log
-// once; its memory grows with the leaves (one short record per counted
-// request), so it is for a daily report, not for every request.
-func Summarize(ctx context.Context, l *translog.Log) (TrueUpSummary, error) {
+// ReadSummary computes the true-up summary of the log of the host in dir
+// as of the last checkpoint in its file, in this process: it streams
+// translog.ExportDir through trueup.Summarize, without opening the log, so
+// it works while the host serves. It reads the whole log once and its
+// memory grows with the leaves (the machines of every counted request),
+// which is why it runs in kms report and not in the host.
+func ReadSummary(ctx context.Context, dir string) (TrueUpSummary, error) {
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(l.Export(pw)) }()
+	go func() { pw.CloseWithError(translog.ExportDir(filepath.Join(dir, LogDir), pw)) }()
 	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
 	defer stop()
 	s, err := trueup.Summarize(pr)
 	pr.Close()
 	if err != nil {
-		return TrueUpSummary{}, err
+		return TrueUpSummary{}, hresult.Wrap(hresult.Internal, err, "cannot read the transparency log in "+dir).WithExit(hresult.ExitStore)
 	}
-	return TrueUpSummary{Origin: l.Origin(), Size: s.Size, Checkpoint: s.Checkpoint, Groups: s.Groups}, nil
+	out := TrueUpSummary{Size: s.Size, Checkpoint: s.Checkpoint, Groups: s.Groups}
+	if s.Checkpoint != nil {
+		c, err := translog.PeekCheckpoint(s.Checkpoint)
+		if err != nil || c.Size != s.Size {
+			return TrueUpSummary{}, hresult.New(hresult.StoreTampered, "the transparency log in "+dir+" holds a checkpoint that does not match its leaves").
+				WithExit(hresult.ExitStore)
+		}
+		out.Origin = c.Origin
+	}
+	return out, nil
 }
 
 // Identity is what a host's report is signed and named with: its signing

@@ -40,11 +40,13 @@ service, which keeps the newest checkpoint of each host and checks that every
 report extends the one before (volactd mak hosts lists them). The report is
 signed with the host key (DIR/host.key) and carries the host certificates.
 
-Run it while the host serves, on its machine (scripts/systemd has a daily
-timer): it reads DIR read-only and asks the running host at ADDR (default
-127.0.0.1 and the port of kms set --port) for the summary, and for a
-consistency proof when the service asks for one. The service never calls the
-host. A log that does not extend the checkpoint the service kept (rewritten,
+Run it on the host's machine, while the host serves (scripts/systemd has a
+daily timer): it reads DIR read-only (the database as kms status does, the
+log's file without locking it) and computes the summary in its own process,
+so the host's memory is not touched. When the service keeps an older tree of
+this host, it asks for a consistency proof from that size, which kms report
+gets from the running host at ADDR (default 127.0.0.1 and the port of kms
+set --port) and sends in a second request. The service never calls the host. A log that does not extend the checkpoint the service kept (rewritten,
 cut or replaced) is recorded by the service as inconsistent: exit 5.`,
 		Example: "  volactd kms report --data /var/lib/volact-kms --service https://activation.example.com\n" +
 			"  volactd kms report --data D --service URL --host 10.0.0.5:1688 --json",
@@ -89,16 +91,15 @@ func runKmsReport(ctx context.Context, f *cmdutil.Factory, dir, host string) (*r
 	}
 	base = strings.TrimRight(base, "/")
 	hc := &http.Client{Timeout: mak.ClientTimeout}
-	var sum kms.TrueUpSummary
-	if err := getJSON(ctx, hc, base+"/v1/log/trueup", &sum); err != nil {
-		return nil, err
-	}
+	sum, err := kms.ReadSummary(ctx, dir)
 	switch {
-	case sum.Origin != id.Origin:
-		return nil, hresult.Newf(hresult.InvalidArg, "the host at %s serves the log %s, not the log of %s (%s)", host, sum.Origin, dir, id.Origin).
-			WithExit(hresult.ExitInvalid).WithHint("give --host the address of the host that serves --data DIR")
+	case err != nil:
+		return nil, err
 	case sum.Checkpoint == nil:
 		return nil, hresult.New(hresult.ServiceFailure, "the host's log is empty: there is no checkpoint to report yet")
+	case sum.Origin != id.Origin:
+		return nil, hresult.Newf(hresult.StoreTampered, "the log in %s is signed by another key (%s) than the host's (%s)", dir, sum.Origin, id.Origin).
+			WithExit(hresult.ExitStore)
 	}
 	rep, err := mak.SignWitnessReport(id.Key, id.Certificates, mak.WitnessBody{
 		Origin: sum.Origin, Checkpoint: sum.Checkpoint, Groups: sum.Groups, ReportedAt: f.MustNow().UTC()})
@@ -115,6 +116,9 @@ func runKmsReport(ctx context.Context, f *cmdutil.Factory, dir, host string) (*r
 		q := fmt.Sprintf("%s/v1/log/consistency?from=%d&to=%d", base, ans.ProofFrom, sum.Size)
 		if err := getJSON(ctx, hc, q, &cons); err != nil {
 			return nil, err
+		}
+		if cons.From != ans.ProofFrom || cons.To != sum.Size {
+			return nil, hresult.Newf(hresult.ServiceFailure, "the host at %s answered a proof from %d to %d, not from %d to %d", host, cons.From, cons.To, ans.ProofFrom, sum.Size)
 		}
 		rep.ProofFrom, rep.Proof = ans.ProofFrom, cons.Proof
 		if ans, err = postReport(ctx, hc, url, rep); err != nil {
