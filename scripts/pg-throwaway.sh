@@ -7,8 +7,10 @@
 
 pg_bin() {
 	command -v "$1" 2> /dev/null && return 0
-	local found
-	found=$(ls -d /usr/lib/postgresql/*/bin/"$1" /usr/pgsql-*/bin/"$1" 2> /dev/null | sort -V | tail -n 1)
+	local c found=
+	for c in /usr/lib/postgresql/*/bin/"$1" /usr/pgsql-*/bin/"$1"; do
+		[ -x "$c" ] && found=$(printf '%s\n%s\n' "$found" "$c" | sort -V | tail -n 1)
+	done
 	[ -n "$found" ] && echo "$found"
 }
 
@@ -34,7 +36,7 @@ pg_start() {
 		PG_PORT=$((20000 + RANDOM % 20000))
 		if pg_as "$PG_CTL" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 \
 			-o "-k $PG_DIR -h 127.0.0.1 -p $PG_PORT -c fsync=off -c full_page_writes=off -c max_connections=200" start > /dev/null; then
-			PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+			export PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
 			return 0
 		fi
 	done
@@ -50,5 +52,7 @@ pg_createdb() {
 }
 
 pg_stop() {
-	[ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR/data" ] && pg_as "$PG_CTL" -D "$PG_DIR/data" -m fast -w stop > /dev/null 2>&1 || true
+	if [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR/data" ]; then
+		pg_as "$PG_CTL" -D "$PG_DIR/data" -m fast -w stop > /dev/null 2>&1 || true
+	fi
 }

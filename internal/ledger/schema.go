@@ -73,6 +73,22 @@ var migrations = [][]string{
 		)`,
 		`CREATE INDEX events_kind ON events (kind, at)`,
 	},
+	{ // 5: the newest checkpoint of each KMS host that reports to the service (witness.go)
+		`CREATE TABLE witnessed_hosts (
+			origin        TEXT PRIMARY KEY,
+			subject       TEXT NOT NULL,
+			groups        TEXT NOT NULL,
+			tree_size     BIGINT NOT NULL,
+			checkpoint    TEXT NOT NULL,
+			summary       TEXT NOT NULL,
+			first_report  TEXT NOT NULL,
+			last_report   TEXT NOT NULL,
+			reported_size BIGINT NOT NULL,
+			consistent    BOOLEAN NOT NULL,
+			conflict      TEXT NOT NULL DEFAULT '',
+			conflict_at   TEXT NOT NULL DEFAULT ''
+		)`,
+	},
 }
 
 // migrate applies the missing migrations in one transaction. On PostgreSQL

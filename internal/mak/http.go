@@ -24,11 +24,13 @@ func (s *Server) Handler() http.Handler {
 	rt.LogRoutes(s.tlog)
 	rt.HandleJSON(http.MethodPost, "/v1/host/activate", s.handleHostActivate)
 	rt.HandleJSON(http.MethodPost, "/v1/proxy", s.handleProxy)
+	rt.HandleJSON(http.MethodPost, "/v1/witness/report", s.handleWitnessReport) // witness.go
 	rt.HandleJSON(http.MethodPost, "/v1/admin/mint", s.adminOnly(s.handleMint))
 	rt.HandleJSON(http.MethodPost, "/v1/admin/block", s.adminOnly(s.handleBlock))
 	rt.HandleJSON(http.MethodPost, "/v1/admin/remaining", s.adminOnly(s.handleRemaining))
 	rt.HandleJSON(http.MethodPost, "/v1/admin/unblock", s.adminOnly(s.handleUnblock))
 	rt.HandleJSON(http.MethodPost, "/v1/admin/events", s.adminOnly(s.handleEvents))
+	rt.HandleJSON(http.MethodPost, "/v1/admin/hosts", s.adminOnly(s.handleHosts))
 	rt.Health(func(ctx context.Context) (any, error) { return nil, s.ledger.Ping(ctx) })
 	rt.Handle(http.MethodGet, "/", s.statusPage()) // statuspage.go
 	return rt

@@ -36,7 +36,7 @@ owns a data directory: install-key, activate and set refuse while it serves
 	}
 	cmd.AddCommand(newKmsInstallKeyCmd(f), newKmsActivateCmd(f), newKmsServeCmd(f), newKmsStatusCmd(f),
 		newKmsHistoryCmd(f), newKmsSetCmd(f), newKmsBenchCmd(f), newKmsEventsCmd(f),
-		newKmsLedgerCmd(f), newKmsInitDBCmd(f))
+		newKmsLedgerCmd(f), newKmsInitDBCmd(f), newKmsReportCmd(f))
 	return cmd
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/volact/volact/internal/cmdutil"
 	"github.com/volact/volact/internal/httpserve"
+	"github.com/volact/volact/internal/kms"
 	"github.com/volact/volact/internal/kms/kmsbench"
 )
 
@@ -216,15 +217,25 @@ func benchMemory(ctx context.Context, f *cmdutil.Factory, dir, sku, totals strin
 	if err != nil {
 		return err
 	}
+	size, err := kms.ReadLogSize(dir) // the log on disk per leaf (issue 12, item 8)
+	if err != nil {
+		return err
+	}
 	if f.Opts.JSON {
-		cmdutil.WriteJSON(f.IO.Out, map[string]any{"memory": points})
+		cmdutil.WriteJSON(f.IO.Out, map[string]any{"memory": points, "log": size})
 		return nil
 	}
 	rows := [][]string{}
 	for _, p := range points {
 		rows = append(rows, []string{strconv.Itoa(p.Clients), benchMiB(p.RSS), benchMiB(p.Peak), benchMiB(p.Heap), fmt.Sprintf("%.1f", p.Seconds)})
 	}
-	return benchTable(f, markdown, []string{"DISTINCT CLIENTS", "RSS", "PEAK RSS", "GO HEAP", "SECONDS"}, rows)
+	if err := benchTable(f, markdown, []string{"DISTINCT CLIENTS", "RSS", "PEAK RSS", "GO HEAP", "SECONDS"}, rows); err != nil {
+		return err
+	}
+	lb, hb, tb := size.PerLeaf()
+	fmt.Fprintf(f.IO.Out, "\nTransparency log on disk: %d leaves, %s (log file %.1f B/leaf, hashes %.1f B/leaf, total %.1f B/leaf)\n",
+		size.Leaves, benchMiB(uint64(size.LogBytes+size.HashesBytes)), lb, hb, tb)
+	return nil
 }
 
 // intList reads a comma-separated list of numbers from 1 to most.

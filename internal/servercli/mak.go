@@ -24,7 +24,7 @@ func newMakCmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(newMakInitCmd(f), newMakMintCmd(f), newMakServeCmd(f), newMakBlockCmd(f), newMakRemainingCmd(f), newMakProxyCmd(f),
 		newMakUnblockCmd(f), newMakEventsCmd(f),
-		newMakLedgerCmd(f))
+		newMakLedgerCmd(f), newMakHostsCmd(f))
 	return cmd
 }
 

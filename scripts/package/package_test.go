@@ -139,7 +139,7 @@ func TestPackagesInstall(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"/usr/bin/volactd", "/usr/lib/systemd/system/volact-kms.service",
-		"/usr/lib/systemd/system/volact-mak.service", "/usr/share/doc/volactd/copyright",
+		"/usr/lib/systemd/system/volact-mak.service", "/usr/lib/systemd/system/volact-kms-report.timer", "/usr/share/doc/volactd/copyright",
 		"/usr/share/man/man1/volactd.1.gz", "/usr/share/man/man1/volactd-kms-serve.1.gz"} {
 		if _, ok := sc[p]; !ok {
 			t.Errorf("volactd package lacks %s", p)
@@ -199,7 +199,7 @@ func TestPackagesInstall(t *testing.T) {
 	// Every unit landed, and its ExecStart names a program the packages
 	// installed.
 	units := filepath.Join(root, "usr", "lib", "systemd", "system")
-	for _, u := range []string{"volact-act.service", "volact-act.timer", "volact-kms.service", "volact-mak.service"} {
+	for _, u := range []string{"volact-act.service", "volact-act.timer", "volact-kms.service", "volact-mak.service", "volact-kms-report.service"} {
 		data, err := os.ReadFile(filepath.Join(units, u))
 		if err != nil {
 			t.Errorf("unit not installed: %v", err)

@@ -9,6 +9,6 @@ remove | 0) ;; # deb: remove; rpm: 0 packages left (1 = upgrade)
 esac
 if [ -z "${DPKG_ROOT:-}" ] && [ -d /run/systemd/system ] &&
 	command -v systemctl >/dev/null 2>&1; then
-	systemctl --no-reload disable --now volact-kms.service volact-mak.service >/dev/null 2>&1 || :
+	systemctl --no-reload disable --now volact-kms-report.timer volact-kms.service volact-mak.service >/dev/null 2>&1 || :
 fi
 exit 0
