@@ -124,8 +124,14 @@ func (l *Log) write(batch []*pending) error {
 	}
 	start := l.front.n
 	firstHash := tlog.StoredHashCount(start)
-	var rec []byte
-	var hashes []tlog.Hash
+	// The leader's buffers, reused from batch to batch: nothing keeps them.
+	size := 0
+	for _, p := range batch {
+		size += recordHeader + 1 + len(p.leaf)
+	}
+	rec := slices.Grow(l.recBuf[:0], size+recordHeader+1+512)
+	hashes := l.hashBuf[:0]
+	defer func() { l.recBuf, l.hashBuf = rec[:0], hashes[:0] }()
 	for _, p := range batch {
 		rec = appendRecord(rec, typeLeaf, p.leaf)
 		hs, err := l.front.add(tlog.RecordHash(p.leaf))

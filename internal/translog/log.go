@@ -95,9 +95,11 @@ type Log struct {
 	end          int64 // file offset after the last checkpoint record
 	alloc        int64 // size of the log file: zeros from end to alloc
 	slotSeq      uint64
-	hashesSynced int64 // stored hashes known to be synced
-	hashesDirty  int64 // bytes of hashes written since the last sync
-	failed       error // sticky: the files are in an unknown state
+	hashesSynced int64       // stored hashes known to be synced
+	hashesDirty  int64       // bytes of hashes written since the last sync
+	failed       error       // sticky: the files are in an unknown state
+	recBuf       []byte      // a batch's records, reused
+	hashBuf      []tlog.Hash // a batch's new stored hashes, reused
 
 	// state guards what readers see: the newest durable checkpoint.
 	state struct {
