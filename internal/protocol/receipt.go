@@ -52,6 +52,11 @@ func LogVerifier(cert *Certificate) (note.Verifier, error) {
 // EncodePayload encodes v as the payload of an answer: the JSON bytes that
 // are the leaf of the signer's log.
 func EncodePayload(v any) ([]byte, error) {
+	if g, ok := v.(Grant); ok {
+		if payload, ok := appendGrant(make([]byte, 0, 512), &g); ok {
+			return payload, nil
+		}
+	}
 	payload, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode payload: %w", err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -120,7 +121,7 @@ each at most 10 times.`,
 }
 
 func newKmsServeCmd(f *cmdutil.Factory) *cobra.Command {
-	var dir, listen, allow, addrFile, name, logFormat, dsn string
+	var dir, listen, allow, addrFile, name, logFormat, dsn, cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "serve --data DIR [--listen ADDR] [--allow CIDR,...] [--db postgres://...]",
 		Short: "Serve KMS clients (POST /v1/kms/activate, /healthz, /metrics)",
@@ -161,6 +162,13 @@ host keeps answering from its own journal while the database is away
 				return err
 			}
 			defer h.Close()
+			if cpuProfile != "" {
+				stopProfile, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stopProfile()
+			}
 			if listen == "" {
 				listen = ":" + strconv.Itoa(h.Settings().Port)
 			}
@@ -190,7 +198,23 @@ host keeps answering from its own journal while the database is away
 	cmd.Flags().StringVar(&name, "name", "", "host name put in grants (default: the system host name)")
 	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format on stderr: text or json")
 	dbFlag(f, cmd, &dsn)
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the serving host to this file")
+	_ = cmd.Flags().MarkHidden("cpuprofile")
 	return cmd
+}
+
+// startCPUProfile starts a pprof CPU profile into path; the returned
+// function stops it and closes the file.
+func startCPUProfile(path string) (func(), error) {
+	fh, err := os.Create(path)
+	if err != nil {
+		return nil, hresult.Wrap(hresult.InvalidArg, err, "cannot create the CPU profile "+path)
+	}
+	if err := pprof.StartCPUProfile(fh); err != nil {
+		fh.Close()
+		return nil, hresult.Wrap(hresult.Internal, err, "cannot start the CPU profile")
+	}
+	return func() { pprof.StopCPUProfile(); fh.Close() }, nil
 }
 
 func newKmsStatusCmd(f *cmdutil.Factory) *cobra.Command {

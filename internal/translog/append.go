@@ -25,7 +25,7 @@ type pending struct {
 //
 // Appends from many goroutines are grouped: the first caller writes and
 // signs a batch of its own leaf at once; callers that arrive meanwhile
-// queue up and form the next batch, written by one of them with one fsync
+// queue up and form the next batch, written by one of them with one fdatasync
 // and one signature. ctx bounds only the wait in the queue: once a leaf is
 // in a batch being written, Append waits for the outcome. After a write or
 // sync error every Append fails; reopen the log to recover. The receipt's
@@ -101,7 +101,7 @@ func (l *Log) lead() {
 
 // commit writes batch: the previous checkpoint into a slot, the leaf
 // records and the new checkpoint record in one write, the new hashes,
-// then one fsync of the log file. Then it publishes the checkpoint and
+// then one fdatasync of the log file. Then it publishes the checkpoint and
 // fills in each pending's receipt.
 func (l *Log) commit(batch []*pending) {
 	if err := l.write(batch); err != nil {
@@ -124,8 +124,14 @@ func (l *Log) write(batch []*pending) error {
 	}
 	start := l.front.n
 	firstHash := tlog.StoredHashCount(start)
-	var rec []byte
-	var hashes []tlog.Hash
+	// The leader's buffers, reused from batch to batch: nothing keeps them.
+	size := 0
+	for _, p := range batch {
+		size += recordHeader + 1 + len(p.leaf)
+	}
+	rec := slices.Grow(l.recBuf[:0], size+recordHeader+1+512)
+	hashes := l.hashBuf[:0]
+	defer func() { l.recBuf, l.hashBuf = rec[:0], hashes[:0] }()
 	for _, p := range batch {
 		rec = appendRecord(rec, typeLeaf, p.leaf)
 		hs, err := l.front.add(tlog.RecordHash(p.leaf))
@@ -145,6 +151,13 @@ func (l *Log) write(batch []*pending) error {
 	}
 	l.signatures.Add(1)
 	rec = appendRecord(rec, typeCkpt, signed)
+	if need := l.end + int64(len(rec)); need > l.alloc {
+		size := (need + allocChunk - 1) / allocChunk * allocChunk
+		if err := allocate(l.f, size); err != nil {
+			return err
+		}
+		l.alloc = size
+	}
 	if _, err := l.f.WriteAt(rec, l.end); err != nil {
 		return err
 	}

@@ -41,10 +41,17 @@ func TestTornTailRecovers(t *testing.T) {
 			truncate(t, dir, ls[5].off+5)
 		}, 5, 0, true},
 		{"zeros after the end", func(t *testing.T, dir string) {
+			// The allocated part of the file, and more of it.
 			patchFile(t, dir, logName, func(b []byte) []byte { return append(b, make([]byte, 4096)...) })
+		}, 6, 0, false},
+		{"bytes after the zeros", func(t *testing.T, dir string) {
+			patchFile(t, dir, logName, func(b []byte) []byte { return append(b, make([]byte, 4096)...) })
+			patchFile(t, dir, logName, func(b []byte) []byte { return append(b, 'x') })
 		}, 6, 0, true},
 		{"leaves without their checkpoint", func(t *testing.T, dir string) {
+			end := recordsEnd(t, dir)
 			patchFile(t, dir, logName, func(b []byte) []byte {
+				b = b[:end]
 				b = appendRecord(b, typeLeaf, []byte("never acknowledged"))
 				return appendRecord(b, typeLeaf, []byte("nor this"))
 			})

@@ -4,7 +4,7 @@
 //
 // A server appends one opaque record (a leaf) per answer with
 // [Log.Append]. Appends that arrive while a batch is being written form
-// the next batch (group commit): each batch is written with one fsync and
+// the next batch (group commit): each batch is written with one fdatasync and
 // covered by one signed checkpoint, and every caller gets a [Receipt]: its
 // leaf index, the signed checkpoint and an inclusion proof. A client checks
 // a receipt with [VerifyReceipt], keeps the checkpoint, and later checks
@@ -42,12 +42,16 @@
 //     CRC-32C of the n bytes that follow, then n bytes: a type byte ('L'
 //     for a leaf, 'C' for a checkpoint) and the payload (the leaf bytes,
 //     or the signed checkpoint note). Each batch is one write of its leaf
-//     records followed by the checkpoint record that covers them.
+//     records followed by the checkpoint record that covers them. The
+//     file is allocated ahead in 1 MiB steps (fallocate), so zeros follow
+//     the last record while the log is open: a batch written there is made
+//     durable with fdatasync, which then writes no metadata. Close cuts
+//     the zeros; Open takes zeros after the last record as that free space.
 //   - A slot is a u32 length, a u32 CRC-32C, then a u64 sequence number, a
 //     u64 count of hashes known to be synced in "hashes", and the signed
 //     note of a checkpoint already on stable storage. Before each batch
 //     is written, the newest durable checkpoint goes to the older slot, so
-//     it becomes durable with that batch's fsync (or at Close); Open uses
+//     it becomes durable with that batch's fdatasync (or at Close); Open uses
 //     the valid slot with the highest sequence number as the newest
 //     checkpoint handed out, give or take the last batch.
 //   - "hashes": the tlog stored hashes, 32 bytes each, the hash with

@@ -125,6 +125,17 @@ func records(tb testing.TB, dir string) []rec {
 	}
 }
 
+// recordsEnd is the offset after the last record of the log file in dir:
+// where the zeros of its allocated part start.
+func recordsEnd(tb testing.TB, dir string) int64 {
+	rs := records(tb, dir)
+	if len(rs) == 0 {
+		return recordsStart
+	}
+	last := rs[len(rs)-1]
+	return last.off + last.size
+}
+
 // leafRecords returns the records of leaves only.
 func leafRecords(tb testing.TB, dir string) []rec {
 	var out []rec

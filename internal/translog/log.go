@@ -21,8 +21,13 @@ const (
 	tornPrefix = "torn-"
 )
 
+// allocChunk is how far ahead the log file is allocated: a batch written
+// into allocated blocks is made durable with fdatasync, which then writes
+// no metadata.
+const allocChunk = 1 << 20
+
 // hashSyncEvery is how many bytes of new stored hashes are written before
-// the hashes file is synced (off the path of any single Append's fsync).
+// the hashes file is synced (off the path of any single Append's sync).
 const hashSyncEvery = 1 << 20
 
 // ErrClosed is returned by Append and the other methods after Close.
@@ -62,7 +67,7 @@ type Stats struct {
 	Appends    int64 // leaves appended
 	Batches    int64 // batches written, each one checkpoint
 	Signatures int64 // checkpoints signed
-	Syncs      int64 // fsync calls on the log and hashes files
+	Syncs      int64 // fdatasync calls on the log and hashes files
 }
 
 // A Log is an open transparency log. Its methods are safe for concurrent
@@ -88,10 +93,13 @@ type Log struct {
 	// Owned by the leader; no lock needed.
 	front        *frontier
 	end          int64 // file offset after the last checkpoint record
+	alloc        int64 // size of the log file: zeros from end to alloc
 	slotSeq      uint64
-	hashesSynced int64 // stored hashes known to be synced
-	hashesDirty  int64 // bytes of hashes written since the last sync
-	failed       error // sticky: the files are in an unknown state
+	hashesSynced int64       // stored hashes known to be synced
+	hashesDirty  int64       // bytes of hashes written since the last sync
+	failed       error       // sticky: the files are in an unknown state
+	recBuf       []byte      // a batch's records, reused
+	hashBuf      []tlog.Hash // a batch's new stored hashes, reused
 
 	// state guards what readers see: the newest durable checkpoint.
 	state struct {
@@ -244,6 +252,9 @@ func (l *Log) Close() error {
 		if err == nil {
 			err = l.writeSlot()
 		}
+		if err == nil && l.alloc > l.end {
+			err = l.f.Truncate(l.end) // a closed log ends at its last record
+		}
 		if err == nil {
 			err = l.sync(l.f)
 		}
@@ -270,10 +281,11 @@ func (l *Log) closeFiles() error {
 	return errors.Join(errs...)
 }
 
-// sync fsyncs f and counts it.
+// sync makes f's data durable (fdatasync: with its size, without its
+// times) and counts it.
 func (l *Log) sync(f *os.File) error {
 	l.syncs.Add(1)
-	return f.Sync()
+	return datasync(f)
 }
 
 // syncHashes syncs the hashes file if anything was written since the

@@ -105,9 +105,19 @@ func (l *Log) open() error {
 		}
 	}
 	l.hashes = &hashFile{f: hf}
+	l.alloc = size
 	if size > res.end {
-		if err := l.moveAside(res, size); err != nil {
+		// Zeros after the last record are the allocated part of the file
+		// (allocChunk); anything else there is a torn batch.
+		dataEnd, err := l.dataEnd(res.end, size)
+		if err != nil {
 			return err
+		}
+		if dataEnd > res.end {
+			if err := l.moveAside(res, dataEnd); err != nil {
+				return err
+			}
+			l.alloc = res.end
 		}
 	}
 	count := tlog.StoredHashCount(res.front.n)
@@ -245,8 +255,28 @@ func describeHash(x int64) string {
 	return fmt.Sprintf("the hash of leaves %d to %d", n<<level, (n+1)<<level-1)
 }
 
-// moveAside copies the bytes after the last complete checkpoint record to
-// a torn-* file, then cuts them from the log file.
+// dataEnd returns the offset after the last byte of the log file in
+// [from, size) that is not zero, or from if there is none.
+func (l *Log) dataEnd(from, size int64) (int64, error) {
+	buf := make([]byte, 1<<16)
+	for end := size; end > from; {
+		n := min(int64(len(buf)), end-from)
+		b := buf[:n]
+		if _, err := l.f.ReadAt(b, end-n); err != nil {
+			return 0, fmt.Errorf("translog: reading the log: %w", err)
+		}
+		for i := len(b) - 1; i >= 0; i-- {
+			if b[i] != 0 {
+				return end - n + int64(i) + 1, nil
+			}
+		}
+		end -= n
+	}
+	return from, nil
+}
+
+// moveAside copies the bytes after the last complete checkpoint record,
+// up to size, to a torn-* file, then cuts the file after that record.
 func (l *Log) moveAside(res scanResult, size int64) error {
 	name := fmt.Sprintf("%s%d-%d", tornPrefix, res.end, time.Now().UnixNano())
 	out, err := os.OpenFile(filepath.Join(l.dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)

@@ -37,8 +37,7 @@ var errTorn = errors.New("torn or damaged record")
 // appendRecord appends one record of type typ to b.
 func appendRecord(b []byte, typ byte, payload []byte) []byte {
 	start := len(b)
-	b = append(b, make([]byte, recordHeader)...)
-	b = append(b, typ)
+	b = append(b, 0, 0, 0, 0, 0, 0, 0, 0, typ)
 	b = append(b, payload...)
 	body := b[start+recordHeader:]
 	binary.LittleEndian.PutUint32(b[start:], uint32(len(body)))
@@ -202,6 +201,7 @@ type hashFile struct {
 	f     *os.File
 	mu    sync.Mutex
 	cache [hashCacheSize]frontierEntry // index+1 in index, 0 = empty
+	buf   []byte                       // write's buffer; write is not concurrent
 }
 
 // ReadHashes implements tlog.HashReader.
@@ -228,10 +228,11 @@ func (h *hashFile) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 
 // write writes hashes at stored index start on, and caches them.
 func (h *hashFile) write(start int64, hashes []tlog.Hash) error {
-	buf := make([]byte, 0, len(hashes)*tlog.HashSize)
+	buf := h.buf[:0]
 	for _, x := range hashes {
 		buf = append(buf, x[:]...)
 	}
+	h.buf = buf
 	if _, err := h.f.WriteAt(buf, start*tlog.HashSize); err != nil {
 		return err
 	}
