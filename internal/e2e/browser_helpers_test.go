@@ -104,7 +104,10 @@ func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
 	return v
 }
 
-// screenshot saves a full-page PNG of the tab to testdata/screenshots/name.
+// screenshot takes a full-page PNG of the tab and saves it to
+// testdata/screenshots/name (shown in README) when that file is missing or
+// UPDATE_GOLDEN is set; otherwise into the test's temporary directory, so
+// that test runs leave the checkout as it was.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
@@ -114,6 +117,9 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		t.Fatalf("screenshot: %v", err)
 	}
 	dir := filepath.Join("..", "..", "testdata", "screenshots")
+	if _, err := os.Stat(filepath.Join(dir, name)); err == nil && os.Getenv("UPDATE_GOLDEN") == "" {
+		dir = t.TempDir()
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
