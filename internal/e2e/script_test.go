@@ -13,11 +13,14 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/volact/volact/internal/cli"
+	"github.com/volact/volact/internal/machineid"
 	"github.com/volact/volact/internal/servercli"
 )
 
 // TestMain makes the test binary answer as volact (and as ospp/slmgr, for
 // the multi-call names) and as volactd when testscript runs it as a real process.
+// As volact it reads the machine identity's file sources under
+// VOLACT_TEST_MACHINE_ROOT when that is set (machineid.SetTestOnlyRoot).
 func TestMain(m *testing.M) {
 	// Under -race every process sleeps 1s at exit (the race runtime's
 	// atexit_sleep_ms); the end-to-end tests start hundreds of volact
@@ -25,7 +28,15 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GORACE") == "" {
 		os.Setenv("GORACE", "atexit_sleep_ms=0")
 	}
-	run := func() { os.Exit(cli.Main(os.Args)) }
+	run := func() {
+		// The test binary's own knob, read here and never by a shipped
+		// binary: the machine identity's file sources come from a fake
+		// root (cloned_identity_test.go).
+		if root := os.Getenv("VOLACT_TEST_MACHINE_ROOT"); root != "" {
+			machineid.SetTestOnlyRoot(root)
+		}
+		os.Exit(cli.Main(os.Args))
+	}
 	testscript.Main(m, map[string]func(){
 		"volact": run, "ospp.vbs": run, "slmgr.vbs": run, "ospp": run, "slmgr": run,
 		"volactd": func() { os.Exit(servercli.Main(os.Args)) },

@@ -111,21 +111,39 @@ type rawSource struct {
 }
 
 // Read returns this machine's identity. With opts.Override it is the
-// single source "override"; with opts.Root the file sources under that
-// directory; else the OS's sources. It fails (hresult.Internal) when no
+// single source "override"; with opts.Root (or the root a test set with
+// [SetTestOnlyRoot]) the file sources under that directory; else the OS's
+// sources. It fails (hresult.Internal) when no
 // source other than "macs" can be read: the hardware id needs one.
 func Read(opts Options) (Identity, error) {
 	if o := strings.TrimSpace(opts.Override); o != "" {
 		return build([]rawSource{{name: SourceOverride, values: []string{o}}})
 	}
+	root := opts.Root
+	if root == "" {
+		root = testOnlyRoot
+	}
 	var raw []rawSource
-	if opts.Root != "" {
-		raw = fileSources(opts.Root)
+	if root != "" {
+		raw = fileSources(root)
 	} else {
 		raw = osSources()
 	}
 	return build(raw)
 }
+
+// testOnlyRoot is the Root of every Read whose Options give none (see
+// [SetTestOnlyRoot]); "" in every shipped binary.
+var testOnlyRoot string
+
+// SetTestOnlyRoot makes every later Read whose Options have neither an
+// Override nor a Root read the file sources under root, as Options.Root
+// does; "" restores the OS's sources. It is for end-to-end tests, whose
+// test binary runs the shipped CLI as a real process (internal/e2e's
+// TestMain calls it with VOLACT_TEST_MACHINE_ROOT). No shipped binary
+// calls it, so no flag or environment variable of a shipped binary
+// reaches it. It must be called before any Read, not concurrently.
+func SetTestOnlyRoot(root string) { testOnlyRoot = root }
 
 // ID returns the hardware id alone (32 hex characters): that of
 // Read(Options{Override: override}). It is kept for callers that do not
