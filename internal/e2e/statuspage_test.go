@@ -22,6 +22,7 @@ import (
 // the images and how many of them the browser drew, and the HTML.
 type shownPage struct {
 	Rows   map[string]map[string]string `json:"rows"`
+	Hosts  map[string]map[string]string `json:"hosts"`
 	IDs    map[string]string            `json:"ids"`
 	Images int                          `json:"images"`
 	Drawn  int                          `json:"drawn"`
@@ -29,15 +30,20 @@ type shownPage struct {
 }
 
 const readPage = `(() => {
-	const rows = {}, ids = {};
+	const rows = {}, ids = {}, hosts = {};
 	for (const r of document.querySelectorAll('tr[data-group], #keys tr[data-key]')) {
 		const o = {};
 		for (const c of r.querySelectorAll('td[data-k]')) o[c.dataset.k] = c.textContent.trim();
 		rows[r.dataset.group || r.dataset.key] = o;
 	}
+	for (const r of document.querySelectorAll('tr[data-host]')) {
+		const o = {};
+		for (const c of r.querySelectorAll('td[data-k]')) o[c.dataset.k] = c.textContent.trim();
+		hosts[r.dataset.host] = o;
+	}
 	for (const e of document.querySelectorAll('[id]')) ids[e.id] = e.textContent.trim();
 	const imgs = Array.from(document.images);
-	return {rows, ids, images: imgs.length, drawn: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
+	return {rows, ids, hosts, images: imgs.length, drawn: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
 		html: document.documentElement.outerHTML};
 })()`
 
@@ -122,8 +128,16 @@ func TestKMSStatusPageInBrowser(t *testing.T) {
 			t.Errorf("the page without the admin token shows %q", id)
 		}
 	}
-	if !strings.Contains(shown.HTML, "unknown_product") || !strings.Contains(shown.HTML, `id="tlog"`) {
-		t.Errorf("the page lacks the refused requests or the transparency log's spot")
+	if !strings.Contains(shown.HTML, "unknown_product") {
+		t.Errorf("the page lacks the refused requests")
+	}
+	if st.Log == nil || st.Log.Size == 0 {
+		t.Fatalf("kms status --json: log %+v, want the answered requests", st.Log)
+	}
+	if num(t, shown.IDs["tlog-size"]) != int(st.Log.Size) || num(t, shown.IDs["tlog-tree-size"]) != int(st.Log.TreeSize) ||
+		shown.IDs["tlog-origin"] != st.Log.Origin || !strings.HasPrefix(st.Log.RootHash, strings.TrimSuffix(shown.IDs["tlog-root"], "…")) {
+		t.Errorf("transparency log: the page shows size %s, tree size %s, origin %s, root %s; kms status --json %+v",
+			shown.IDs["tlog-size"], shown.IDs["tlog-tree-size"], shown.IDs["tlog-origin"], shown.IDs["tlog-root"], st.Log)
 	}
 	screenshot(t, ctx, "kms-status.png")
 
@@ -135,20 +149,20 @@ func TestKMSStatusPageInBrowser(t *testing.T) {
 	}
 }
 
-// TestMAKStatusPageInBrowser starts volactd mak serve on an authority made
-// with volactd mak init, spends two MAKs (past a velocity limit: an event
-// naming a machine), blocks one through the admin API, opens GET / in
-// headless Chromium and checks each key's numbers against volactd mak
-// remaining --json, the blocked key, the CSP, that no full key shows, and
-// that hardware ids show with the admin token only. It saves
+// TestMAKStatusPageInBrowser starts volactd mak serve on a fresh
+// authority, spends two MAKs (past a velocity limit: an event naming a
+// machine), blocks one through the admin API, has a KMS host of the
+// authority report its log (volactd kms report), opens GET / in headless
+// Chromium and checks each key's numbers against volactd mak remaining
+// --json and the witnessed hosts against volactd mak hosts --json, the
+// blocked key, the CSP, that no full key shows, and that hardware ids and
+// host ids show with the admin token only. It saves
 // testdata/screenshots/mak-status.png.
 func TestMAKStatusPageInBrowser(t *testing.T) {
 	ctx := browser(t)
 	dir := filepath.Join(t.TempDir(), "auth")
 	env := []string{"NO_COLOR=1"}
-	if code, out, errOut := volactRun(t, env, "mak", "init", "--dir", dir, "--allow-overrides", "clock,machine-id"); code != 0 {
-		t.Fatalf("mak init: %d %s%s", code, out, errOut)
-	}
+	a := newAuthority(t, dir, time.Now().UTC(), "")
 	mint := func(n int) string {
 		code, out, errOut := volactRun(t, env, "mak", "mint", "--dir", dir, "--type", "mak", "--sku", "workstation-ent", "--activations", strconv.Itoa(n))
 		if code != 0 {
@@ -177,6 +191,19 @@ func TestMAKStatusPageInBrowser(t *testing.T) {
 	if code, out, errOut := volactRun(t, env, "mak", "block", keys[1], "--service", base, "--token-file", tokenFile); code != 0 {
 		t.Fatalf("mak block: %d %s%s", code, out, errOut)
 	}
+	kmsDir := kmstest.ActivatedDir(t, a, time.Now().UTC(), "server-std")
+	h := &witnessHost{dir: kmsDir}
+	h.p = startServe(t, env, "kms", "serve", "--data", kmsDir, "--listen", "127.0.0.1:0", "--name", "kms-witnessed")
+	h.load(t, "page-witnessed", 4)
+	if code, res, errOut := h.report(t, base); code != 0 || !res.Consistent {
+		t.Fatalf("kms report: exit %d %+v %s", code, res, errOut)
+	}
+	var hosts mak.HostsResponse
+	volactJSON(t, env, &hosts, "mak", "hosts", "--json", "--dir", dir)
+	if len(hosts.Hosts) != 1 {
+		t.Fatalf("mak hosts --json: %+v, want the one host", hosts)
+	}
+	wh := hosts.Hosts[0]
 
 	resp := openPage(t, ctx, base+"/", "")
 	checkCSP(t, resp.Headers)
@@ -203,15 +230,34 @@ func TestMAKStatusPageInBrowser(t *testing.T) {
 	if strings.Contains(shown.HTML, "page-hw") {
 		t.Errorf("the page without the admin token shows a hardware id")
 	}
-	if !strings.Contains(shown.HTML, `id="witnessed"`) || !strings.Contains(shown.HTML, `data-kind="velocity_limit">1<`) {
-		t.Errorf("the page lacks the velocity event or the witnessed hosts' spot")
+	if !strings.Contains(shown.HTML, `data-kind="velocity_limit">1<`) {
+		t.Errorf("the page lacks the velocity event")
+	}
+	if num(t, shown.IDs["witnessed-count"]) != len(hosts.Hosts) || num(t, shown.IDs["witnessed-consistent"]) != 1 ||
+		num(t, shown.IDs["witnessed-inconsistent"]) != 0 || strings.Contains(shown.HTML, wh.Host) {
+		t.Errorf("witnessed hosts without the token: %s hosts, %s consistent, %s inconsistent (want 1, 1, 0), host id shown %v",
+			shown.IDs["witnessed-count"], shown.IDs["witnessed-consistent"], shown.IDs["witnessed-inconsistent"], strings.Contains(shown.HTML, wh.Host))
 	}
 	screenshot(t, ctx, "mak-status.png")
 
 	openPage(t, ctx, base+"/", readToken(t, tokenFile))
-	if admin := evalJS[shownPage](t, ctx, readPage); !strings.Contains(admin.HTML, "page-hw-3") {
+	admin := evalJS[shownPage](t, ctx, readPage)
+	if !strings.Contains(admin.HTML, "page-hw-3") {
 		t.Errorf("the admin view does not name the machine of the velocity event")
 	}
+	row := admin.Hosts[wh.Host]
+	if row == nil || num(t, row["tree_size"]) != int(wh.TreeSize) || num(t, row["reported_size"]) != int(wh.ReportedSize) ||
+		!strings.HasPrefix(row["consistent"], shownFlag(wh.Consistent)) || row["groups"] != strings.Join(wh.Groups, ", ") {
+		t.Errorf("the admin view shows host %s as %v; mak hosts --json %+v", wh.Host, row, wh)
+	}
+}
+
+// shownFlag is how the page shows a host's consistency.
+func shownFlag(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "NO"
 }
 
 // readToken reads an admin token file.

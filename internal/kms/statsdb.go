@@ -23,7 +23,9 @@ import (
 //     last asked in that hour, so that the clients seen in the last 30 days
 //     are a sum of at most 720 rows plus one indexed hour of seen;
 //   - history_event: a partial index of the event rows (count_limit,
-//     state_reset), for the latest events without a scan.
+//     state_reset), for the latest events without a scan;
+//     history_event_kind, the same by kind and time, so the page counts
+//     the events of each kind from the index alone (no row read).
 //
 // A database made before these tables is filled from its history once,
 // when it is first opened (ensureStats); the marker is the settings row
@@ -38,6 +40,7 @@ CREATE INDEX IF NOT EXISTS seen_last ON seen(last_seen);
 CREATE TABLE IF NOT EXISTS seen_hours (
 	grp TEXT NOT NULL, hour INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (grp, hour)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS history_event ON history(t) WHERE result IN ('count_limit', 'state_reset');
+CREATE INDEX IF NOT EXISTS history_event_kind ON history(result, t) WHERE result IN ('count_limit', 'state_reset');
 CREATE TRIGGER IF NOT EXISTS history_day AFTER INSERT ON history
 WHEN new.result NOT IN ('count_limit', 'state_reset') BEGIN
 	INSERT INTO day_stats(grp, day, requests, last_count) VALUES (new.grp, new.t / 86400000000000, 1, new.count)

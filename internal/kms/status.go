@@ -32,6 +32,9 @@ type Status struct {
 	// reason, over the history retention.
 	Refused []RefusedCount `json:"refused"`
 	Journal JournalLoss    `json:"journal"` // damaged journal segments, to date
+	// Log is the host's transparency log (nil before the host first
+	// served), read from its file as of its newest checkpoint.
+	Log *LogStatus `json:"log,omitempty"`
 	// Shared is the site's shared database, for a host that joined one
 	// (ReadSharedStatus; shared_status.go).
 	Shared *SharedStatus `json:"shared,omitempty"`
@@ -63,6 +66,9 @@ func readStatus(dir, dsn string, now time.Time) (*Status, error) {
 		return nil, err
 	}
 	if st.Journal, err = loadLoss(ctx, v.tx); err != nil {
+		return nil, err
+	}
+	if st.Log, err = readLogStatus(dir); err != nil {
 		return nil, err
 	}
 	keys, err := loadHostKeys(ctx, v.tx)

@@ -47,6 +47,7 @@ type kmsPage struct {
 	Events    []Event
 	Refused   []refusedDay
 	Reasons   []string
+	Log       *pageLog
 	Elapsed   string
 }
 
@@ -143,6 +144,9 @@ func (h *Host) pageData(ctx context.Context, admin bool) (*kmsPage, error) {
 		return nil, err
 	}
 	p.Refused, p.Reasons = pivotRefused(refused)
+	if p.Log, err = pageLogOf(h.tlog); err != nil {
+		return nil, err
+	}
 	h.mu.Lock()
 	for _, g := range h.cat.Groups {
 		_, served := h.certs[g.Name]

@@ -3,6 +3,7 @@ package kms_test
 import (
 	"database/sql"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -47,6 +48,32 @@ func pageCell(t *testing.T, body, g, k string) int {
 		return -1 // "—": no client yet
 	}
 	return n
+}
+
+// checkLog compares the page's transparency log with kms.ReadStatus,
+// which reads the log's file while the host has it open.
+func checkLog(t *testing.T, f *fixture, body string) {
+	t.Helper()
+	st, err := kms.ReadStatus(f.dir, f.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Log == nil || st.Log.Size == 0 || st.Log.TreeSize != st.Log.Size || st.Log.Checkpoint == "" {
+		t.Fatalf("kms status: log %+v, want leaves and a checkpoint", st.Log)
+	}
+	for id, want := range map[string]string{"tlog-size": strconv.FormatInt(st.Log.Size, 10),
+		"tlog-tree-size": strconv.FormatInt(st.Log.TreeSize, 10), "tlog-origin": st.Log.Origin} {
+		if !strings.Contains(body, `id="`+id+`">`+want+`<`) {
+			t.Errorf("the page does not show %s %s", id, want)
+		}
+	}
+	root := regexp.MustCompile(`id="tlog-root" title="([^"]*)">([^<]*)<`).FindStringSubmatch(body)
+	if root == nil || html.UnescapeString(root[1]) != st.Log.RootHash || root[2] != st.Log.RootHash[:12]+"…" {
+		t.Errorf("the page shows the root hash %q, kms status %s", root, st.Log.RootHash)
+	}
+	if !strings.Contains(body, "No crash recovery was needed") {
+		t.Errorf("the page reports a crash recovery after a clean start")
+	}
 }
 
 // checkAgainstStatus compares the page's groups with kms.ReadStatus.
@@ -101,6 +128,7 @@ func TestStatusPage(t *testing.T) {
 		t.Errorf("CSP %q", got)
 	}
 	checkAgainstStatus(t, f, body) // the journal, not applied yet
+	checkLog(t, f, body)
 	for _, leak := range []string{"cmid-day0", "cmid-day10", "10.9.8.7", "192.168.5.1", "10.9.8.0/24"} {
 		if strings.Contains(body, leak) {
 			t.Errorf("the page without the token shows %q", leak)
@@ -127,7 +155,9 @@ func TestStatusPage(t *testing.T) {
 	f.activateFrom(t, "cmid-day10-0", "192.168.5.1")
 	f.activateFrom(t, "cmid-day35", "192.168.5.1")
 	f.reopen(t) // everything in the database now
-	checkAgainstStatus(t, f, getPage(t, f.h.Handler(nil), "", "127.0.0.1:5000").Body.String())
+	body = getPage(t, f.h.Handler(nil), "", "127.0.0.1:5000").Body.String()
+	checkAgainstStatus(t, f, body)
+	checkLog(t, f, body)
 
 	// A database from before the aggregates: they are rebuilt from the
 	// history when it is next opened.

@@ -13,11 +13,13 @@ import (
 )
 
 // The status page (GET /, issue 14): per key (its last 5 characters only)
-// the activations used and left, the blocked keys, and the latest events.
-// Events name machines (hardware ids), so their list needs the admin token
-// as "Authorization: Bearer <token>"; without it the page shows the
-// number of events of each kind and when and for which product they came.
-// It only reads the ledger.
+// the activations used and left, the blocked keys, the latest events and
+// the KMS hosts it witnesses. Events name machines (hardware ids), and a
+// witnessed host is named by its certificate's subject (a host id), so
+// their lists need the admin token as "Authorization: Bearer <token>";
+// without it the page shows the number of events of each kind and when
+// and for which product they came, and how many hosts are witnessed and
+// consistent. It only reads the ledger.
 
 //go:embed statuspage.html
 var pageBody string
@@ -42,7 +44,18 @@ type makPage struct {
 	More    int // keys not listed
 	Kinds   []kindCount
 	Events  []Event // newest first
+	Hosts   witnessedHosts
 	Elapsed string
+}
+
+// witnessedHosts is the page's part on the KMS hosts this service
+// witnesses (volactd kms report): the counts for everyone, the hosts
+// themselves (their subjects are host ids) for an admin only.
+type witnessedHosts struct {
+	N            int
+	Consistent   int
+	Inconsistent int
+	List         []WitnessedHost // admin view only; inconsistent first
 }
 
 // kindCount is the number of events of one kind.
@@ -99,5 +112,36 @@ func (s *Server) pageData(ctx context.Context, admin bool) (*makPage, error) {
 	}
 	slices.Reverse(evs)
 	p.Events = evs
+	hosts, err := s.admin.Hosts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.Hosts = countHosts(hosts, admin)
 	return p, nil
+}
+
+// countHosts counts the witnessed hosts and, for an admin, lists them,
+// the inconsistent ones first (by origin within each part).
+func countHosts(hosts []WitnessedHost, admin bool) witnessedHosts {
+	w := witnessedHosts{N: len(hosts)}
+	for _, h := range hosts {
+		if h.Consistent {
+			w.Consistent++
+		} else {
+			w.Inconsistent++
+		}
+	}
+	if admin {
+		w.List = slices.Clone(hosts)
+		slices.SortStableFunc(w.List, func(a, b WitnessedHost) int {
+			switch {
+			case a.Consistent == b.Consistent:
+				return 0
+			case !a.Consistent:
+				return -1
+			}
+			return 1
+		})
+	}
+	return w
 }

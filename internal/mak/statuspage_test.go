@@ -82,3 +82,64 @@ func TestStatusPage(t *testing.T) {
 		t.Errorf("the admin view does not show the event's hardware id")
 	}
 }
+
+// The witnessed hosts: their counts for everyone, an inconsistent host
+// flagged; their subjects (host ids), groups and tree sizes with the
+// admin token only, each as volactd mak hosts reports it.
+func TestStatusPageWitnessedHosts(t *testing.T) {
+	e := newEnv(t, "")
+	status, body := e.do(http.MethodGet, "/", "", "", nil)
+	if page := string(body); status != http.StatusOK || !strings.Contains(page, `id="witnessed-count">0<`) || strings.Contains(page, `id="witnessed-alert"`) {
+		t.Fatalf("no host yet: %d\n%s", status, page)
+	}
+	rows := []ledger.WitnessedHost{
+		{Origin: "kms-host/sha256:aa", Subject: "hostid-good-1", Groups: []string{"server"}, TreeSize: 15, ReportedSize: 15, Consistent: true},
+		{Origin: "kms-host/sha256:bb", Subject: "hostid-forked-2", Groups: []string{"server", "workstation"}, TreeSize: 16, ReportedSize: 40,
+			Conflict: "forked checkpoint", ConflictAt: now},
+		{Origin: "kms-host/sha256:cc", Subject: "hostid-good-3", Groups: []string{"workstation"}, TreeSize: 7, ReportedSize: 7, Consistent: true},
+	}
+	for _, r := range rows {
+		r.Checkpoint, r.Summary, r.FirstReport, r.LastReport = "ckpt", "[]", now, now
+		if err := e.led.Witness(t.Context(), r.Origin, func(*ledger.WitnessedHost) (*ledger.WitnessedHost, error) { return &r, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	_, body = e.do(http.MethodGet, "/", "", "", nil)
+	page := string(body)
+	for id, want := range map[string]string{"witnessed-count": "3", "witnessed-consistent": "2", "witnessed-inconsistent": "1"} {
+		if !strings.Contains(page, `id="`+id+`">`+want+`<`) {
+			t.Errorf("the page without the token does not show %s %s", id, want)
+		}
+	}
+	if !strings.Contains(page, `id="witnessed-alert"`) || !strings.Contains(page, `class="big bad" id="witnessed-inconsistent"`) {
+		t.Errorf("the inconsistent host is not flagged")
+	}
+	if strings.Contains(page, "hostid-") || strings.Contains(page, "sha256:aa") {
+		t.Errorf("the page without the token names a witnessed host")
+	}
+
+	_, body = e.do(http.MethodGet, "/", "", testToken, nil)
+	admin := string(body)
+	hosts, err := e.srv.admin.Hosts(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hosts {
+		row := regexp.MustCompile(`(?s)<tr data-host="` + h.Host + `"([^>]*)>(.*?)</tr>`).FindStringSubmatch(admin)
+		if row == nil {
+			t.Fatalf("the admin view lists no host %s", h.Host)
+		}
+		if !strings.Contains(row[2], `data-k="tree_size">`+strconv.FormatInt(h.TreeSize, 10)+`<`) ||
+			!strings.Contains(row[2], `data-k="reported_size">`+strconv.FormatInt(h.ReportedSize, 10)+`<`) ||
+			!strings.Contains(row[2], strings.Join(h.Groups, ", ")) {
+			t.Errorf("host %s: the row does not show %+v:\n%s", h.Host, h, row[2])
+		}
+		if flagged := strings.Contains(row[1], "inconsistent") && strings.Contains(row[2], ">NO<"); flagged == h.Consistent {
+			t.Errorf("host %s: consistent %v, flagged on the page %v", h.Host, h.Consistent, flagged)
+		}
+	}
+	if i, j := strings.Index(admin, "hostid-forked-2"), strings.Index(admin, "hostid-good-1"); i < 0 || j < 0 || i > j {
+		t.Errorf("the inconsistent host is not listed first")
+	}
+}

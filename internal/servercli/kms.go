@@ -258,6 +258,9 @@ func newKmsStatusCmd(f *cmdutil.Factory) *cobra.Command {
 			s := st.Settings
 			fmt.Fprintf(f.IO.Out, "Activation interval: %d minutes\nRenewal interval: %d minutes\nPort: %d\nHistory retention: %s\nNew CMID limit per network: %s\n",
 				s.ActivationInterval, s.RenewalInterval, s.Port, kms.FormatRetention(s.HistoryRetention), kms.FormatRate(s.NewCMIDLimit))
+			if l := st.Log; l != nil {
+				fmt.Fprintf(f.IO.Out, "Transparency log: %d leaves, checkpoint of tree size %d, root %s\n", l.Size, l.TreeSize, l.RootHash)
+			}
 			printShared(f, st.Shared)
 			fmt.Fprintf(f.IO.Out, "Publish this host in DNS:\n%s\n", srv)
 			return nil

@@ -29,9 +29,10 @@ var layoutFS embed.FS
 
 // Funcs are the template functions every page may use.
 var Funcs = template.FuncMap{
-	"commas": Commas,
-	"when":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
-	"day":    func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+	"commas":   Commas,
+	"commas64": func(n int64) string { return Commas(int(n)) },
+	"when":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
+	"day":      func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
 }
 
 // New parses a page: the shared layout (template "layout", which calls
