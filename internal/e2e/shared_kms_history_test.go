@@ -93,6 +93,12 @@ func TestSharedKMSHostsHistoryExport(t *testing.T) {
 	if !strings.Contains(table, "HOST") || !strings.Contains(table, "kms-3") {
 		t.Errorf("kms events --db table has no HOST column:\n%s", table)
 	}
+	status := s.run("kms", "status", "--data", s.dirs[2], "--db", s.dsn)
+	for _, want := range []string{"New CMID limit per network: 1/h", "Per site (as the shared database holds them", "Per host: port; and each host counts the new CMID limit on its own"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("kms status --db does not say %q:\n%s", want, status)
+		}
+	}
 	var own struct {
 		Events []kms.Event `json:"events"`
 	}
