@@ -34,6 +34,12 @@ type sharedSite struct {
 }
 
 func newSharedSite(t *testing.T, skus ...string) *sharedSite {
+	return newSharedSiteLimit(t, "0", skus...)
+}
+
+// newSharedSiteLimit is newSharedSite with the site's new-CMID limit
+// (kms set --new-cmid-limit; "0" = none).
+func newSharedSiteLimit(t *testing.T, limit string, skus ...string) *sharedSite {
 	now := time.Now().UTC()
 	a := kmstest.Authority(t, now)
 	s := &sharedSite{t: t, env: []string{"NO_COLOR=1"}, srv: pgtest.Own(t), acked: map[string]int{}, tried: map[string]int{}}
@@ -43,7 +49,7 @@ func newSharedSite(t *testing.T, skus ...string) *sharedSite {
 	}
 	// Every test client comes from 127.0.0.1: lift the limit on new CMIDs
 	// per network, so that every CMID counts. init-db copies the setting.
-	s.run("kms", "set", "--data", s.dirs[0], "--new-cmid-limit", "0")
+	s.run("kms", "set", "--data", s.dirs[0], "--new-cmid-limit", limit)
 	s.run("kms", "init-db", "--data", s.dirs[0], "--db", s.dsn, "--site", "e2e")
 	s.hosts = make([]*serveProc, 3)
 	for i := range 3 {

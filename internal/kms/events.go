@@ -23,6 +23,10 @@ type Event struct {
 	Network string    `json:"network"` // the client's /24 or /64
 	Count   int       `json:"count"`   // the group's count then; -1 unknown
 	Detail  string    `json:"detail"`
+	// Host and HostID name the host that recorded it, in a site's shared
+	// events (ReadSharedEvents); empty for a host's own.
+	Host   string `json:"host,omitempty"`
+	HostID string `json:"host_id,omitempty"`
 }
 
 // EventKinds are the history results that are events.

@@ -58,9 +58,10 @@ type shared struct {
 	refreshes   atomic.Int64 // refreshes done (tests wait on it)
 	keepOutbox  bool         // tests: ship without clearing the outbox
 	shipMu      sync.Mutex   // one ship at a time
-	refreshMu   sync.Mutex   // one refresh at a time; guards lastBeat, lastPrune
+	refreshMu   sync.Mutex   // one refresh at a time; guards lastBeat, lastPrune, merged
 	lastBeat    time.Time
 	lastPrune   time.Time
+	merged      map[clientKey]time.Time // the clients the last refresh merged
 
 	stop     chan struct{}
 	wg       sync.WaitGroup
@@ -250,23 +251,10 @@ func (s *shared) ship(ctx context.Context) (int, error) {
 	for i, k := range keys {
 		cg[i], cc[i], ct[i] = k.group, k.cmid, latest[k]
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO kms_history(host_id, seg, rec, t, cmid, grp, sku, result, count, addr)
-			SELECT $1, * FROM unnest($2::bigint[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[])
-			ON CONFLICT (host_id, seg, rec) DO NOTHING`, s.hostID, seg, rec, ts, cmid, grp, sku, result, counts, addr); err != nil {
-			return err
-		}
-		if len(keys) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO kms_clients(grp, cmid, last_seen)
-				SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-				ON CONFLICT (grp, cmid) DO UPDATE SET last_seen = GREATEST(kms_clients.last_seen, excluded.last_seen)`, cg, cc, ct); err != nil {
-				return err
-			}
-		}
-		_, err := tx.Exec(ctx, `UPDATE kms_hosts SET last_contact = $2 WHERE host_id = $1`, s.hostID, s.h.now().UnixNano())
-		return err
-	})
-	if err != nil {
+	// One statement, so one round trip and its own transaction: the
+	// history rows and the clients' upserts commit together or not at all.
+	// (The host's last_contact is written by the refresher every beatEvery.)
+	if _, err := s.pool.Exec(ctx, shipSQL, s.hostID, seg, rec, ts, cmid, grp, sku, result, counts, addr, cg, cc, ct); err != nil {
 		return 0, err
 	}
 	last := rows[n-1]
@@ -278,6 +266,17 @@ func (s *shared) ship(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// shipSQL puts a batch of history rows (keyed by host id, segment and
+// record: a row shipped twice is kept once) and the upserts of the
+// clients it counted into the shared database, in one statement.
+const shipSQL = `WITH hist AS (
+	INSERT INTO kms_history(host_id, seg, rec, t, cmid, grp, sku, result, count, addr)
+	SELECT $1, * FROM unnest($2::bigint[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[])
+	ON CONFLICT (host_id, seg, rec) DO NOTHING)
+INSERT INTO kms_clients(grp, cmid, last_seen)
+SELECT * FROM unnest($11::text[], $12::text[], $13::bigint[])
+ON CONFLICT (grp, cmid) DO UPDATE SET last_seen = GREATEST(kms_clients.last_seen, excluded.last_seen)`
 
 // refresh merges the most recent 2 × threshold CMIDs of each group served
 // into the host's counters; every beatEvery it writes the host's
@@ -313,13 +312,28 @@ func (s *shared) refresh(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	h.mu.Lock()
+	// Merge only what changed since the last refresh: merging a client
+	// again with the same last request changes nothing, and the host's
+	// answers wait on h.mu meanwhile.
+	merged := make(map[clientKey]time.Time, len(got))
+	changed := got[:0:0]
 	for _, r := range got {
-		if c := h.counters[r.group]; c != nil {
-			c.Merge(r.cmid, r.seen)
+		k := clientKey{r.group, r.cmid}
+		merged[k] = r.seen
+		if t, ok := s.merged[k]; !ok || !t.Equal(r.seen) {
+			changed = append(changed, r)
 		}
 	}
-	h.mu.Unlock()
+	if len(changed) > 0 {
+		h.mu.Lock()
+		for _, r := range changed {
+			if c := h.counters[r.group]; c != nil {
+				c.Merge(r.cmid, r.seen)
+			}
+		}
+		h.mu.Unlock()
+	}
+	s.merged = merged
 	s.refreshes.Add(1)
 	if now.Sub(s.lastBeat) >= beatEvery {
 		if _, err := s.pool.Exec(ctx, `UPDATE kms_hosts SET last_contact = $2 WHERE host_id = $1`, s.hostID, now.UnixNano()); err != nil {

@@ -20,7 +20,20 @@ type SharedStatus struct {
 	Reachable bool         `json:"reachable"`
 	Error     string       `json:"error,omitempty"` // why the database was not read
 	Hosts     []SharedHost `json:"hosts"`
+	// SiteSettings name the settings every host of the site shares (kms
+	// set --db; each host takes them at its next start), HostSettings
+	// those each host keeps. The new-CMID limit is the site's, but each
+	// host counts it on its own: a network may add up to the limit times
+	// the number of hosts per hour.
+	SiteSettings []string `json:"site_settings"`
+	HostSettings []string `json:"host_settings"`
 }
+
+// Settings scopes, as SharedStatus names them (the JSON names of Settings).
+var (
+	siteSettingsJSON = []string{"activation_interval_minutes", "renewal_interval_minutes", "history_retention_days", "new_cmid_limit_per_hour"}
+	hostSettingsJSON = []string{"port"}
+)
 
 // SharedHost is one host of a site, as the shared database knows it.
 type SharedHost struct {
@@ -43,13 +56,14 @@ func ReadSharedStatus(dir, dsn string, now time.Time) (*Status, error) {
 // sharedStatus fills the shared part of a status: from kms.db alone when
 // dsn is "", else from the database too, whose clients it merges into
 // counters and whose distinct CMIDs per group of the last 30 days it
-// returns.
-func sharedStatus(ctx context.Context, v *view, cat *catalog.Catalog, dsn string, counters map[string]*counter, now time.Time) (*SharedStatus, map[string]int, error) {
+// returns; it sets the per-site settings in *settings to the site's.
+func sharedStatus(ctx context.Context, v *view, cat *catalog.Catalog, dsn string, counters map[string]*counter, settings *Settings, now time.Time) (*SharedStatus, map[string]int, error) {
 	j, err := readJoined(ctx, v.tx)
 	if err != nil || (j.site == "" && dsn == "") {
 		return nil, nil, err
 	}
-	ss := &SharedStatus{Database: j.where, SiteID: j.site, HostID: j.hostID, Hosts: []SharedHost{}}
+	ss := &SharedStatus{Database: j.where, SiteID: j.site, HostID: j.hostID, Hosts: []SharedHost{},
+		SiteSettings: siteSettingsJSON, HostSettings: hostSettingsJSON}
 	if j.site != "" {
 		ss.Backlog = outboxLen(ctx, v.tx)
 	}
@@ -77,6 +91,9 @@ func sharedStatus(ctx context.Context, v *view, cat *catalog.Catalog, dsn string
 		return nil, nil, err
 	}
 	ss.SiteID, ss.SiteName, ss.Reachable = site.id, site.name, true
+	if *settings, err = loadSiteSettings(ctx, pool, *settings); err != nil {
+		return nil, nil, dbErr(err, "cannot read the shared settings")
+	}
 	rows, err := pool.Query(ctx, `SELECT host_id, name, joined_at, last_contact FROM kms_hosts ORDER BY name, host_id`)
 	if err != nil {
 		return nil, nil, dbErr(err, "cannot read the hosts of the shared database")

@@ -103,7 +103,7 @@ func readStatus(dir, dsn string, now time.Time) (*Status, error) {
 		return nil, err
 	}
 	var siteSeen map[string]int
-	if st.Shared, siteSeen, err = sharedStatus(ctx, v, cat, dsn, counters, now); err != nil {
+	if st.Shared, siteSeen, err = sharedStatus(ctx, v, cat, dsn, counters, &st.Settings, now); err != nil {
 		return nil, err
 	}
 	for g, n := range siteSeen {

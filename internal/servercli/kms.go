@@ -301,16 +301,22 @@ func yesNo(b bool) string {
 }
 
 func newKmsHistoryCmd(f *cmdutil.Factory) *cobra.Command {
-	var dir, format, since string
+	var dir, format, since, dsn string
 	cmd := &cobra.Command{
-		Use:   "history --data DIR [--format csv|json] [--since T]",
+		Use:   "history --data DIR [--db postgres://...] [--format csv|json] [--since T]",
 		Short: "Export the activation history (time, CMID, group, SKU, result, count)",
 		Long: `Export every activation request the host answered and still keeps (see
 kms set --history-retention): as CSV with a header line, or JSON. --since
 takes an RFC 3339 time, a date (2006-01-02) or a duration back from now (72h).
 When stdout is redirected and stderr is a terminal, stderr shows the bytes
-written so far (not with -q).`,
-		Example: "  volactd kms history --data D --format csv > kms-history.csv\n  volactd kms history --data D --format json --since 168h",
+written so far (not with -q).
+
+--db postgres://... (or VOLACT_KMS_DB) exports the site's shared history
+instead: every request any host of the site answered, each once, with the
+columns (JSON fields) host and host_id after the others. The requests other
+hosts answered and have not shipped yet (kms status --db shows each host's
+last contact) come once they ship; those of the host in DIR are included.`,
+		Example: "  volactd kms history --data D --format csv > kms-history.csv\n  volactd kms history --data D --format json --since 168h\n  VOLACT_KMS_DB=postgres://kms:secret@db/volact_kms volactd kms history --data D > site-history.csv",
 		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.Opts.JSON && !cmd.Flags().Changed("format") {
@@ -324,7 +330,14 @@ written so far (not with -q).`,
 			// mixed into the export on the same terminal.
 			bar := newByteProgress(f.IO, f.Opts.Quiet || f.IO.IsStdoutTTY(), "exporting history")
 			defer bar.Stop()
-			if err := kms.WriteHistory(bar.Writer(f.IO.Out), dir, format, from); err != nil {
+			if dsn == "" {
+				err = kms.WriteHistory(bar.Writer(f.IO.Out), dir, format, from)
+			} else {
+				ctx, stop := cmdutil.InterruptContext()
+				defer stop()
+				err = kms.WriteSharedHistory(ctx, bar.Writer(f.IO.Out), dir, dsn, format, from)
+			}
+			if err != nil {
 				return err
 			}
 			bar.Finish()
@@ -334,6 +347,7 @@ written so far (not with -q).`,
 	dataFlag(cmd, &dir)
 	cmd.Flags().StringVar(&format, "format", kms.FormatCSV, "csv or json")
 	cmd.Flags().StringVar(&since, "since", "", "only requests at or after this time (RFC 3339, date, or a duration ago)")
+	dbFlag(f, cmd, &dsn)
 	return cmd
 }
 

@@ -81,6 +81,12 @@ func printShared(f *cmdutil.Factory, s *kms.SharedStatus) {
 		name = s.SiteID
 	}
 	fmt.Fprintf(out, "Shared count: site %s in PostgreSQL database %s (this host: %s, %d request(s) not shipped yet)\n", name, s.Database, s.HostID, s.Backlog)
+	from := "as the shared database holds them"
+	if !s.Reachable {
+		from = "this host's copy: the shared database was not read"
+	}
+	fmt.Fprintf(out, "Per site (%s; kms set --db, each host takes them at its next start): activation interval, renewal interval, history retention, new CMID limit\n", from)
+	fmt.Fprintln(out, "Per host: port; and each host counts the new CMID limit on its own, so a network may add up to the limit times the number of hosts per hour")
 	if !s.Reachable {
 		fmt.Fprintf(out, "Shared database: %s\n", s.Error)
 		return
