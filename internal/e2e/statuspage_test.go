@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/kms"
 	"github.com/volact/volact/internal/kms/kmstest"
 	"github.com/volact/volact/internal/mak"
@@ -141,7 +142,7 @@ func TestKMSStatusPageInBrowser(t *testing.T) {
 	}
 	screenshot(t, ctx, "kms-status.png")
 
-	token := readToken(t, filepath.Join(dir, statuspage.TokenFile))
+	token := readToken(t, filepath.Join(dir, httpserve.TokenFile))
 	openPage(t, ctx, base+"/", token)
 	admin := evalJS[shownPage](t, ctx, readPage)
 	if !strings.Contains(admin.HTML, "page-cmid-7") || !strings.Contains(admin.HTML, "127.0.0.1") {
@@ -187,7 +188,7 @@ func TestMAKStatusPageInBrowser(t *testing.T) {
 		activate(keys[0], fmt.Sprintf("page-hw-%d", i))
 	}
 	activate(keys[1], "page-hw-other")
-	tokenFile := filepath.Join(dir, mak.TokenFile)
+	tokenFile := filepath.Join(dir, httpserve.TokenFile)
 	if code, out, errOut := volactRun(t, env, "mak", "block", keys[1], "--service", base, "--token-file", tokenFile); code != 0 {
 		t.Fatalf("mak block: %d %s%s", code, out, errOut)
 	}

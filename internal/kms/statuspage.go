@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/statuspage"
 )
 
@@ -244,7 +245,7 @@ func pivotRefused(rc []RefusedCount) ([]refusedDay, []string) {
 // directory (DIR/admin.token, created at the first start if missing). A
 // token that cannot be read or made leaves the page with aggregates only.
 func (h *Host) statusHandler() http.Handler {
-	token, path, created, err := statuspage.LoadOrCreateToken(h.lock.dir)
+	token, path, created, err := httpserve.LoadOrCreateToken(h.lock.dir)
 	switch {
 	case err != nil:
 		h.log.Warn("no admin token: the status page shows aggregates only", "err", err)
@@ -252,7 +253,7 @@ func (h *Host) statusHandler() http.Handler {
 	case created:
 		h.log.Info("created the admin token of the status page", "file", path)
 	}
-	return h.statusPage(token, statuspage.TokenFile)
+	return h.statusPage(token, httpserve.TokenFile)
 }
 
 // pageReader is the status page's own read-only connection to the host's

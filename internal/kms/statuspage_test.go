@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/kms"
 	"github.com/volact/volact/internal/statuspage"
 )
@@ -113,7 +114,7 @@ func TestStatusPage(t *testing.T) {
 		f.activateFrom(t, fmt.Sprintf("cmid-day10-%d", i), "192.168.5.1")
 	}
 	h := f.h.Handler(nil)
-	tokenData, err := os.ReadFile(filepath.Join(f.dir, statuspage.TokenFile))
+	tokenData, err := os.ReadFile(filepath.Join(f.dir, httpserve.TokenFile))
 	if err != nil {
 		t.Fatalf("the host made no admin token: %v", err)
 	}

@@ -137,7 +137,7 @@ under one key.`,
 			}
 			if token == "" {
 				var created bool
-				if token, tokenFrom, created, err = mak.LoadOrCreateToken(sf.dir); err != nil {
+				if token, tokenFrom, created, err = httpserve.LoadOrCreateToken(sf.dir); err != nil {
 					return hresult.Wrap(hresult.Internal, err, "admin token")
 				} else if created {
 					log.Info("created the admin token", "file", tokenFrom)

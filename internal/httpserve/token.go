@@ -1,4 +1,4 @@
-package statuspage
+package httpserve
 
 import (
 	"crypto/rand"
@@ -13,14 +13,15 @@ import (
 	"github.com/volact/volact/internal/atomicfile"
 )
 
-// TokenFile is the admin token's file in a server's data directory, as
-// the activation service keeps it (mak.TokenFile).
+// TokenFile is the admin token's file in a server's data directory (the
+// activation service's authority directory, a KMS host's data directory).
 const TokenFile = "admin.token"
 
 // LoadOrCreateToken returns the admin token kept in dir/admin.token,
 // creating a random one (mode 0600) when the file is missing; created says
-// whether it did. It is the activation service's rule (mak.LoadOrCreateToken)
-// for a KMS host, which has no other admin API.
+// whether it did. The file is written whole under a temp name and linked
+// into place: a kill at any moment, or a second server starting at once,
+// never leaves an empty or half-written token file.
 func LoadOrCreateToken(dir string) (token, path string, created bool, err error) {
 	path = filepath.Join(dir, TokenFile)
 	if data, err := os.ReadFile(path); err == nil {
