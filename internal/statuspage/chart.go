@@ -170,7 +170,7 @@ func draw1(title, ylabel string, days []time.Time, ss []Series, mark float64) (C
 	if _, err := c.WriteTo(&b); err != nil {
 		return Chart{}, fmt.Errorf("chart %s: %w", title, err)
 	}
-	return Chart{Title: title, Alt: alt, Src: template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(b.Bytes()))}, nil
+	return Chart{Title: title, Alt: alt, Src: template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(b.Bytes()))}, nil // #nosec G203 -- a data: URI of base64 of an SVG this package drew; nothing in it comes from a request
 }
 
 func latest(v float64) string {
