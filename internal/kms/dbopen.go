@@ -11,6 +11,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/sqlitefile"
 )
 
 // openMode says what openDB may do with the database file.
@@ -45,7 +46,7 @@ func openDB(path string, mode openMode) (*sql.DB, error) {
 	case st.Size() == 0 && mode != dbCreate:
 		return nil, missingDB("the KMS host database %s is empty (0 bytes)", path)
 	}
-	if err := restrict(path); err != nil {
+	if err := sqlitefile.Restrict(path); err != nil {
 		return nil, dbErr(err, "cannot restrict "+path+" to its owner")
 	}
 	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=journal_size_limit(67108864)"
@@ -114,29 +115,6 @@ func isDamaged(err error) bool {
 func damagedErr(err error, msg string) *hresult.Error {
 	return hresult.Wrap(hresult.StoreTampered, err, msg).
 		WithHint("restore " + DBFile + " from a backup, or move it aside and set the host up again (kms install-key, kms activate)")
-}
-
-// restrict makes path and SQLite's files beside it (-wal, -shm) readable
-// by their owner only. Windows modes do not describe access: nothing to do.
-func restrict(path string) error {
-	if isWindows {
-		return nil
-	}
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		st, err := os.Stat(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if st.Mode().Perm()&0o077 != 0 {
-			if err := os.Chmod(p, st.Mode().Perm()&0o700); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // dbPath is the database file of the data directory dir.

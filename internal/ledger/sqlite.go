@@ -7,13 +7,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/sqlitefile"
 )
 
 // sqliteBackend is an SQLite file in WAL mode. One connection serialises
@@ -51,7 +51,7 @@ func openSQLite(ctx context.Context, path string, create bool) (backend, error) 
 	case st.Size() == 0 && !create:
 		return nil, refused("the ledger %s is empty (0 bytes)", path).WithHint(initHint)
 	}
-	if err := restrict(path); err != nil {
+	if err := sqlitefile.Restrict(path); err != nil {
 		return nil, sqliteOpenErr(path, err)
 	}
 	// A plain file name: the driver strips its own query parameters.
@@ -78,29 +78,6 @@ func sqliteOpenErr(path string, err error) error {
 		hint = "create the directory " + filepath.Dir(path) + " first"
 	}
 	return hresult.Wrap(hresult.ServiceFailure, err, "cannot open SQLite database "+path).WithHint(hint)
-}
-
-// restrict makes path and SQLite's files beside it (-wal, -shm) readable
-// by their owner only: they hold every count and the admin's history.
-func restrict(path string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		st, err := os.Stat(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if st.Mode().Perm()&0o077 != 0 {
-			if err := os.Chmod(p, st.Mode().Perm()&0o700); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 func (s *sqliteBackend) name() string          { return "sqlite" }
