@@ -175,3 +175,16 @@ func Args(min, max int) cobra.PositionalArgs {
 		return nil
 	}
 }
+
+// Emit prints a server verb's result: v as one JSON document with --json,
+// nothing with -q, else what human prints (a table, lines of text).
+func Emit(f *Factory, v any, human func() error) error {
+	switch {
+	case f.Opts.JSON:
+		WriteJSON(f.IO.Out, v)
+		return nil
+	case f.Opts.Quiet:
+		return nil
+	}
+	return human()
+}

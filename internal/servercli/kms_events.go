@@ -49,26 +49,21 @@ times the number of hosts per hour.`,
 			if err != nil {
 				return err
 			}
-			if f.Opts.JSON {
-				cmdutil.WriteJSON(f.IO.Out, map[string]any{"events": evs})
-				return nil
-			}
-			if f.Opts.Quiet {
-				return nil
-			}
-			header := []string{"TIME", "KIND", "GROUP", "NETWORK", "CMID", "COUNT", "DETAIL"}
-			if dsn != "" {
-				header = slices.Insert(header, 1, "HOST")
-			}
-			rows := make([][]string, 0, len(evs))
-			for _, e := range evs {
-				row := []string{e.Time.UTC().Format(time.RFC3339), e.Kind, e.Group, e.Network, e.CMID, strconv.Itoa(e.Count), e.Detail}
+			return cmdutil.Emit(f, map[string]any{"events": evs}, func() error {
+				header := []string{"TIME", "KIND", "GROUP", "NETWORK", "CMID", "COUNT", "DETAIL"}
 				if dsn != "" {
-					row = slices.Insert(row, 1, e.Host)
+					header = slices.Insert(header, 1, "HOST")
 				}
-				rows = append(rows, row)
-			}
-			return cmdutil.PrintTable(f.IO, header, rows)
+				rows := make([][]string, 0, len(evs))
+				for _, e := range evs {
+					row := []string{e.Time.UTC().Format(time.RFC3339), e.Kind, e.Group, e.Network, e.CMID, strconv.Itoa(e.Count), e.Detail}
+					if dsn != "" {
+						row = slices.Insert(row, 1, e.Host)
+					}
+					rows = append(rows, row)
+				}
+				return cmdutil.PrintTable(f.IO, header, rows)
+			})
 		},
 	}
 	dataFlag(cmd, &dir)

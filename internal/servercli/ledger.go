@@ -134,13 +134,11 @@ by another key, a cut file: one line naming the first bad index, exit 7.`,
 
 // printTrueUp prints a verified export's report.
 func printTrueUp(f *cmdutil.Factory, r *trueup.Report) error {
-	if f.Opts.JSON {
-		cmdutil.WriteJSON(f.IO.Out, r)
-		return nil
-	}
-	if f.Opts.Quiet {
-		return nil
-	}
+	return cmdutil.Emit(f, r, func() error { return printTrueUpText(f, r) })
+}
+
+// printTrueUpText is the human form of a true-up report.
+func printTrueUpText(f *cmdutil.Factory, r *trueup.Report) error {
 	w := f.IO.Out
 	chained := "not checked against a root (give --catalog)"
 	if r.Signer.Chained {

@@ -74,18 +74,13 @@ prints {"events":[{"time","kind","hardware_id","sku","detail"}]}.`,
 			if evs == nil {
 				evs = []mak.Event{}
 			}
-			if f.Opts.JSON {
-				cmdutil.WriteJSON(f.IO.Out, mak.EventsResponse{Events: evs})
-				return nil
-			}
-			if f.Opts.Quiet {
-				return nil
-			}
-			rows := make([][]string, 0, len(evs))
-			for _, e := range evs {
-				rows = append(rows, []string{e.Time.UTC().Format(time.RFC3339), e.Kind, e.SKU, e.HardwareID, e.Detail})
-			}
-			return cmdutil.PrintTable(f.IO, []string{"TIME", "KIND", "SKU", "HARDWARE ID", "DETAIL"}, rows)
+			return cmdutil.Emit(f, mak.EventsResponse{Events: evs}, func() error {
+				rows := make([][]string, 0, len(evs))
+				for _, e := range evs {
+					rows = append(rows, []string{e.Time.UTC().Format(time.RFC3339), e.Kind, e.SKU, e.HardwareID, e.Detail})
+				}
+				return cmdutil.PrintTable(f.IO, []string{"TIME", "KIND", "SKU", "HARDWARE ID", "DETAIL"}, rows)
+			})
 		},
 	}
 	sf.add(cmd, true)

@@ -46,19 +46,14 @@ host's true-up (per counted group the most distinct machines in 30 days).`,
 			if hosts == nil {
 				hosts = []mak.WitnessedHost{}
 			}
-			if f.Opts.JSON {
-				cmdutil.WriteJSON(f.IO.Out, mak.HostsResponse{Hosts: hosts})
-				return nil
-			}
-			if f.Opts.Quiet {
-				return nil
-			}
-			rows := make([][]string, 0, len(hosts))
-			for _, h := range hosts {
-				rows = append(rows, []string{h.Host, strings.Join(h.Groups, ","), shortOrigin(h.Origin),
-					strconv.FormatInt(h.TreeSize, 10), h.LastReport.UTC().Format(time.RFC3339), yesNo(h.Consistent)})
-			}
-			return cmdutil.PrintTable(f.IO, []string{"HOST", "GROUP", "LOG", "TREE SIZE", "LAST REPORT", "CONSISTENT"}, rows)
+			return cmdutil.Emit(f, mak.HostsResponse{Hosts: hosts}, func() error {
+				rows := make([][]string, 0, len(hosts))
+				for _, h := range hosts {
+					rows = append(rows, []string{h.Host, strings.Join(h.Groups, ","), shortOrigin(h.Origin),
+						strconv.FormatInt(h.TreeSize, 10), h.LastReport.UTC().Format(time.RFC3339), yesNo(h.Consistent)})
+				}
+				return cmdutil.PrintTable(f.IO, []string{"HOST", "GROUP", "LOG", "TREE SIZE", "LAST REPORT", "CONSISTENT"}, rows)
+			})
 		},
 	}
 	sf.add(cmd, true)
