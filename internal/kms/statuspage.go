@@ -13,6 +13,7 @@ import (
 
 	"github.com/volact/volact/internal/httpserve"
 	"github.com/volact/volact/internal/statuspage"
+	"github.com/volact/volact/internal/svgchart"
 )
 
 // The status page (GET /, issue 14): per counted group the threshold, the
@@ -60,7 +61,7 @@ type pageGroup struct {
 	ClientsSeen int
 	Requests    int // requests in the last 30 days
 	Served      bool
-	Charts      []statuspage.Chart
+	Charts      []svgchart.Chart
 }
 
 // kindCount is the number of events of one kind in the last 30 days.
@@ -207,7 +208,7 @@ func groupCharts(g *pageGroup, ds []DayStat, first, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	g.Charts = []statuspage.Chart{c1, c2}
+	g.Charts = []svgchart.Chart{c1, c2}
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/volact/volact/internal/catalog"
@@ -88,7 +89,7 @@ func runSim(f *cmdutil.Factory, path string, csvOut bool, htmlFile string) error
 	}
 	ctx, stop := cmdutil.InterruptContext()
 	defer stop()
-	bar := newProgress(f.IO, f.Opts.Quiet, int64(sc.Days), fmt.Sprintf("simulating %s machines", sim.Commas(sc.TotalMachines())))
+	bar := newProgress(f.IO, f.Opts.Quiet, int64(sc.Days), fmt.Sprintf("simulating %s machines", humanize.Comma(int64(sc.TotalMachines()))))
 	defer bar.Stop()
 	began := time.Now()
 	res, err := sim.New(sc, cat).Run(ctx, func(int) { bar.Add(1) })
@@ -144,8 +145,8 @@ func printSim(f *cmdutil.Factory, res *sim.Result, took time.Duration) error {
 	}
 	if !f.Opts.Quiet {
 		md := float64(res.Machines) * float64(len(res.Days))
-		fmt.Fprintf(f.IO.ErrOut, "%s machines × %d days in %s (%s machine-days/s)\n", sim.Commas(res.Machines), len(res.Days),
-			took.Round(time.Millisecond), sim.Commas(int(md/max(took.Seconds(), 1e-9))))
+		fmt.Fprintf(f.IO.ErrOut, "%s machines × %d days in %s (%s machine-days/s)\n", humanize.Comma(int64(res.Machines)), len(res.Days),
+			took.Round(time.Millisecond), humanize.Comma(int64(md/max(took.Seconds(), 1e-9))))
 	}
 	return nil
 }

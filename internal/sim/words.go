@@ -2,8 +2,8 @@ package sim
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
+
+	"github.com/dustin/go-humanize"
 )
 
 // finish computes the turning points and the answers in words.
@@ -74,21 +74,21 @@ func answers(r *Result) []string {
 	for _, p := range t.Products {
 		switch {
 		case p.FirstNotificationDay < 0:
-			out = append(out, fmt.Sprintf("No %s machine was in notification (%s machines).", p.SKU, Commas(p.Machines)))
+			out = append(out, fmt.Sprintf("No %s machine was in notification (%s machines).", p.SKU, humanize.Comma(int64(p.Machines))))
 		default:
 			out = append(out, fmt.Sprintf("%s %s %s in notification on day %d; the first on day %d.",
-				Commas(p.PeakNotification), p.SKU, machines(p.PeakNotification), p.PeakNotificationDay, p.FirstNotificationDay))
+				humanize.Comma(int64(p.PeakNotification)), p.SKU, machines(p.PeakNotification), p.PeakNotificationDay, p.FirstNotificationDay))
 		}
 		if p.PeakOOTGrace > 0 {
 			out = append(out, fmt.Sprintf("%s %s %s in out-of-tolerance grace (KMS activation expired) on day %d.",
-				Commas(p.PeakOOTGrace), p.SKU, machines(p.PeakOOTGrace), p.PeakOOTGraceDay))
+				humanize.Comma(int64(p.PeakOOTGrace)), p.SKU, machines(p.PeakOOTGrace), p.PeakOOTGraceDay))
 		}
 		switch {
 		case p.AllLicensedDay >= 0:
-			out = append(out, fmt.Sprintf("Every %s machine was licensed on day %d; %s at the end.", p.SKU, p.AllLicensedDay, Commas(p.FinalLicensed)))
+			out = append(out, fmt.Sprintf("Every %s machine was licensed on day %d; %s at the end.", p.SKU, p.AllLicensedDay, humanize.Comma(int64(p.FinalLicensed))))
 		case p.FirstLicensedDay >= 0:
 			out = append(out, fmt.Sprintf("%s of %s %s machines were licensed at the end; the first on day %d.",
-				Commas(p.FinalLicensed), Commas(p.Machines), p.SKU, p.FirstLicensedDay))
+				humanize.Comma(int64(p.FinalLicensed)), humanize.Comma(int64(p.Machines)), p.SKU, p.FirstLicensedDay))
 		default:
 			out = append(out, fmt.Sprintf("No %s machine was ever licensed.", p.SKU))
 		}
@@ -97,11 +97,11 @@ func answers(r *Result) []string {
 		switch {
 		case k.ExhaustedDay >= 0 && k.Refused > 0:
 			out = append(out, fmt.Sprintf("MAK key %s (%s activations) ran out on day %d; %s %s refused, the first on day %d.",
-				k.Key, Commas(k.Activations), k.ExhaustedDay, Commas(k.Refused), plural(k.Refused, "request was", "requests were"), k.FirstRefusedDay))
+				k.Key, humanize.Comma(int64(k.Activations)), k.ExhaustedDay, humanize.Comma(int64(k.Refused)), plural(k.Refused, "request was", "requests were"), k.FirstRefusedDay))
 		case k.ExhaustedDay >= 0 || k.Refused > 0:
-			out = append(out, fmt.Sprintf("MAK key %s (%s activations) ran out on day %d; none was refused.", k.Key, Commas(k.Activations), k.ExhaustedDay))
+			out = append(out, fmt.Sprintf("MAK key %s (%s activations) ran out on day %d; none was refused.", k.Key, humanize.Comma(int64(k.Activations)), k.ExhaustedDay))
 		default:
-			out = append(out, fmt.Sprintf("MAK key %s kept %s of %s activations.", k.Key, Commas(k.FinalRemaining), Commas(k.Activations)))
+			out = append(out, fmt.Sprintf("MAK key %s kept %s of %s activations.", k.Key, humanize.Comma(int64(k.FinalRemaining)), humanize.Comma(int64(k.Activations))))
 		}
 	}
 	for i, c := range t.Counts {
@@ -114,7 +114,7 @@ func answers(r *Result) []string {
 	for _, h := range t.Hosts {
 		if h.Total > 0 {
 			out = append(out, fmt.Sprintf("%s peaked at %s %s per second on day %d (%s requests in all).",
-				hostTitle(h.Host), Commas(h.PeakRPS), plural(h.PeakRPS, "request", "requests"), h.PeakDay, Commas(h.Total)))
+				hostTitle(h.Host), humanize.Comma(int64(h.PeakRPS)), plural(h.PeakRPS, "request", "requests"), h.PeakDay, humanize.Comma(int64(h.Total))))
 		}
 	}
 	return out
@@ -134,22 +134,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// Commas is n with thousands separators: 4212 is "4,212".
-func Commas(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

@@ -1,32 +1,21 @@
 package statuspage
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
 	"fmt"
-	"html/template"
 	"image/color"
 	"math"
 	"sync"
 	"time"
 
+	"github.com/dustin/go-humanize"
+	"github.com/volact/volact/internal/svgchart"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
-
-// Chart is one chart of a page: an SVG drawn by gonum/plot as a data: URL
-// (an image cannot run script, and the CSP allows img-src data: only),
-// with a text alternative that says what it shows.
-type Chart struct {
-	Title string
-	Alt   string
-	Src   template.URL
-}
 
 // Series is one line of a chart: a value per day; NaN leaves a gap.
 type Series struct {
@@ -48,15 +37,15 @@ var palette = []color.Color{
 // with the same data costs no drawing.
 var cache = struct {
 	sync.Mutex
-	m     map[[32]byte]Chart
+	m     map[[32]byte]svgchart.Chart
 	order [][32]byte
-}{m: map[[32]byte]Chart{}}
+}{m: map[[32]byte]svgchart.Chart{}}
 
 const cacheSize = 64
 
 // DayChart draws ss over days (one value per day each) with a y axis from
 // 0 and a dashed horizontal line at mark when mark > 0 (a threshold).
-func DayChart(title, ylabel string, days []time.Time, ss []Series, mark float64) (Chart, error) {
+func DayChart(title, ylabel string, days []time.Time, ss []Series, mark float64) (svgchart.Chart, error) {
 	key := chartKey(title, ylabel, days, ss, mark)
 	cache.Lock()
 	c, ok := cache.m[key]
@@ -66,7 +55,7 @@ func DayChart(title, ylabel string, days []time.Time, ss []Series, mark float64)
 	}
 	c, err := draw1(title, ylabel, days, ss, mark)
 	if err != nil {
-		return Chart{}, err
+		return svgchart.Chart{}, err
 	}
 	cache.Lock()
 	if _, ok := cache.m[key]; !ok {
@@ -107,7 +96,7 @@ func chartKey(title, ylabel string, days []time.Time, ss []Series, mark float64)
 	return k
 }
 
-func draw1(title, ylabel string, days []time.Time, ss []Series, mark float64) (Chart, error) {
+func draw1(title, ylabel string, days []time.Time, ss []Series, mark float64) (svgchart.Chart, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.Y.Label.Text = ylabel
@@ -137,7 +126,7 @@ func draw1(title, ylabel string, days []time.Time, ss []Series, mark float64) (C
 			}
 			bc, err := plotter.NewBarChart(vals, vg.Points(10))
 			if err != nil {
-				return Chart{}, fmt.Errorf("chart %s: %w", title, err)
+				return svgchart.Chart{}, fmt.Errorf("chart %s: %w", title, err)
 			}
 			bc.Color, bc.LineStyle.Width = col, 0
 			p.Add(bc)
@@ -145,39 +134,34 @@ func draw1(title, ylabel string, days []time.Time, ss []Series, mark float64) (C
 		} else if len(xys) > 0 {
 			l, pts, err := plotter.NewLinePoints(xys) // points show a lone day too
 			if err != nil {
-				return Chart{}, fmt.Errorf("chart %s: %w", title, err)
+				return svgchart.Chart{}, fmt.Errorf("chart %s: %w", title, err)
 			}
 			l.Color, l.Width = col, vg.Points(2)
 			pts.Color, pts.Shape, pts.Radius = col, draw.CircleGlyph{}, vg.Points(2)
 			p.Add(l, pts)
 			p.Legend.Add(s.Name, l, pts)
 		}
-		alt += fmt.Sprintf(" %s: highest %s, latest %s;", s.Name, Commas(int(top)), latest(last))
+		alt += fmt.Sprintf(" %s: highest %s, latest %s;", s.Name, humanize.Comma(int64(top)), latest(last))
 	}
 	if mark > 0 {
 		l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: mark}, {X: float64(max(len(days)-1, 1)), Y: mark}})
 		if err == nil {
 			l.Color, l.Dashes = color.Gray{Y: 0x70}, []vg.Length{vg.Points(4), vg.Points(3)}
 			p.Add(l)
-			p.Legend.Add(fmt.Sprintf("threshold %s", Commas(int(mark))), l)
-			alt += fmt.Sprintf(" threshold %s;", Commas(int(mark)))
+			p.Legend.Add(fmt.Sprintf("threshold %s", humanize.Comma(int64(mark))), l)
+			alt += fmt.Sprintf(" threshold %s;", humanize.Comma(int64(mark)))
 		}
 	}
 	p.X.Min, p.X.Max = -0.5, float64(len(days))-0.5
-	c := vgsvg.New(7*vg.Inch, 2.6*vg.Inch)
-	p.Draw(draw.New(c))
-	var b bytes.Buffer
-	if _, err := c.WriteTo(&b); err != nil {
-		return Chart{}, fmt.Errorf("chart %s: %w", title, err)
-	}
-	return Chart{Title: title, Alt: alt, Src: template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(b.Bytes()))}, nil // #nosec G203 -- a data: URI of base64 of an SVG this package drew; nothing in it comes from a request
+	// An SVG data: URL (the CSP allows img-src data: only).
+	return svgchart.Render(p, 7*vg.Inch, 2.6*vg.Inch, title, alt)
 }
 
 func latest(v float64) string {
 	if math.IsNaN(v) {
 		return "none"
 	}
-	return Commas(int(v))
+	return humanize.Comma(int64(v))
 }
 
 // dayTicks labels about every fifth day (MM-DD) and the last one.

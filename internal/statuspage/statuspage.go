@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dustin/go-humanize"
 )
 
 // CSP is the Content-Security-Policy of a status page: nothing may load or
@@ -29,8 +31,8 @@ var layoutFS embed.FS
 
 // Funcs are the template functions every page may use.
 var Funcs = template.FuncMap{
-	"commas":   Commas,
-	"commas64": func(n int64) string { return Commas(int(n)) },
+	"commas":   func(n int) string { return humanize.Comma(int64(n)) },
+	"commas64": humanize.Comma,
 	"when":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
 	"day":      func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
 }
@@ -78,22 +80,4 @@ func Authorized(r *http.Request, token string) bool {
 	}
 	a, b := sha256.Sum256([]byte(strings.TrimSpace(got))), sha256.Sum256([]byte(token))
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
-}
-
-// Commas formats n with thousands separators: 1234567 -> "1,234,567".
-func Commas(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

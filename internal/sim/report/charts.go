@@ -1,28 +1,17 @@
 package report
 
 import (
-	"bytes"
-	"encoding/base64"
 	"fmt"
-	"html/template"
 	"image/color"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/dustin/go-humanize"
 	"github.com/volact/volact/internal/sim"
+	"github.com/volact/volact/internal/svgchart"
 )
-
-// Chart is one chart of the report: an SVG drawn by gonum/plot, embedded
-// as a data: URL (an image cannot run script), with a text alternative.
-type Chart struct {
-	Title string
-	Alt   string
-	Src   template.URL
-}
 
 // series is one line of a chart.
 type series struct {
@@ -43,8 +32,8 @@ var palette = []color.Color{
 
 // charts draws the report's charts: states per product, the KMS counts,
 // MAK activations left, and the busiest second of each host.
-func charts(r *sim.Result) ([]Chart, error) {
-	var out []Chart
+func charts(r *sim.Result) ([]svgchart.Chart, error) {
+	var out []svgchart.Chart
 	add := func(title, ylabel string, ss []series) error {
 		c, err := lineChart(r, title, ylabel, ss)
 		if err != nil {
@@ -97,7 +86,7 @@ func charts(r *sim.Result) ([]Chart, error) {
 }
 
 // lineChart draws ss over the days as an SVG data: URL.
-func lineChart(r *sim.Result, title, ylabel string, ss []series) (Chart, error) {
+func lineChart(r *sim.Result, title, ylabel string, ss []series) (svgchart.Chart, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "day"
@@ -115,7 +104,7 @@ func lineChart(r *sim.Result, title, ylabel string, ss []series) (Chart, error) 
 		}
 		l, err := plotter.NewLine(pts)
 		if err != nil {
-			return Chart{}, fmt.Errorf("chart %s: %w", title, err)
+			return svgchart.Chart{}, fmt.Errorf("chart %s: %w", title, err)
 		}
 		l.Color = palette[i%len(palette)]
 		l.Width = vg.Points(1.5)
@@ -124,14 +113,7 @@ func lineChart(r *sim.Result, title, ylabel string, ss []series) (Chart, error) 
 		}
 		p.Add(l)
 		p.Legend.Add(s.name, l)
-		alt += fmt.Sprintf(" %s peaks at %s;", s.name, sim.Commas(int(top)))
+		alt += fmt.Sprintf(" %s peaks at %s;", s.name, humanize.Comma(int64(top)))
 	}
-	c := vgsvg.New(8*vg.Inch, 3.6*vg.Inch)
-	p.Draw(draw.New(c))
-	var b bytes.Buffer
-	if _, err := c.WriteTo(&b); err != nil {
-		return Chart{}, fmt.Errorf("chart %s: %w", title, err)
-	}
-	src := "data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
-	return Chart{Title: title, Alt: alt, Src: template.URL(src)}, nil // #nosec G203 -- a data: URI of base64 of an SVG this package drew; nothing in it comes from a request
+	return svgchart.Render(p, 8*vg.Inch, 3.6*vg.Inch, title, alt)
 }

@@ -11,14 +11,16 @@ import (
 	"fmt"
 	"html/template"
 
+	"github.com/dustin/go-humanize"
 	"github.com/volact/volact/internal/sim"
+	"github.com/volact/volact/internal/svgchart"
 )
 
 // page is what the template shows.
 type page struct {
 	Title    string
 	R        *sim.Result
-	Charts   []Chart
+	Charts   []svgchart.Chart
 	Columns  []string
 	Rows     [][]string
 	Scenario string
@@ -45,7 +47,7 @@ func HTML(r *sim.Result, scenario []byte) ([]byte, error) {
 }
 
 var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"commas": sim.Commas,
+	"commas": func(n int) string { return humanize.Comma(int64(n)) },
 	"day": func(d int) string {
 		if d < 0 {
 			return "never"
