@@ -3,62 +3,22 @@ package e2e_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/volact/volact/internal/browsertest"
 )
-
-// chromium finds the browser of the browser tests: $CHROMIUM (a path),
-// else chromium on PATH. VOLACT_NO_BROWSER=1 (or CHROMIUM=off, as the
-// simulator's report test reads it) skips them, saying so; elsewhere a
-// missing chromium skips them, but on Linux, where .ci/run installs
-// Debian's chromium, it fails the test.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if os.Getenv("VOLACT_NO_BROWSER") == "1" || os.Getenv("CHROMIUM") == "off" {
-		t.Skip("VOLACT_NO_BROWSER=1: the status pages are not checked in a browser")
-	}
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if runtime.GOOS != "linux" {
-		t.Skip("no chromium on PATH (set CHROMIUM=/path/to/chromium to run this test)")
-	}
-	t.Fatal("chromium is not installed: apt-get install -y chromium, or set CHROMIUM=/path/to/it (VOLACT_NO_BROWSER=1 skips this test)")
-	return ""
-}
 
 // browser starts headless Chromium with a temporary profile, isolated from
 // the network's background services, and returns a tab's context; the
 // browser stops at the end of the test.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	exe := chromium(t)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "profile")),
-		chromedp.WindowSize(1200, 900),
-	)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
+	ctx := browsertest.Start(t, 1200, 900)
 	// The first action starts the browser: no timeout on it (see chromedp.Run).
 	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{})

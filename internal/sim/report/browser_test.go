@@ -6,43 +6,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/volact/volact/internal/browsertest"
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/sim"
 	"github.com/volact/volact/internal/sim/report"
 )
-
-// chromium finds the browser: $CHROMIUM (a path), else chromium on PATH.
-// CHROMIUM=off skips the browser tests, saying so; on Linux a missing
-// browser fails the test (CI installs Debian's chromium: .ci/run).
-func chromium(t *testing.T) string {
-	t.Helper()
-	switch v := os.Getenv("CHROMIUM"); v {
-	case "off":
-		t.Skip("CHROMIUM=off: the HTML report is not checked in a browser")
-	case "":
-	default:
-		return v
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if runtime.GOOS != "linux" {
-		t.Skip("no chromium on PATH (set CHROMIUM=/path/to/chromium to run this test)")
-	}
-	t.Fatal("chromium is not installed: apt-get install -y chromium, or set CHROMIUM=/path/to/it (CHROMIUM=off skips this test)")
-	return ""
-}
 
 // TestReportInBrowser opens the HTML report of the host-outage scenario in
 // headless Chromium from a file:// URL, checks that every chart is drawn
@@ -50,7 +25,7 @@ func chromium(t *testing.T) string {
 // and saves a screenshot (testdata/screenshots/sim-report.png when it is
 // missing or UPDATE_GOLDEN is set, else in the test's temp dir).
 func TestReportInBrowser(t *testing.T) {
-	exe := chromium(t)
+	browser := browsertest.Start(t, 1100, 900) // skips or fails here without chromium
 	scenario, err := os.ReadFile(filepath.Join("..", "..", "..", "scripts", "sim", "host-outage.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -82,22 +57,7 @@ func TestReportInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	alloc, cancel := chromedp.NewExecAllocator(t.Context(),
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
-		chromedp.WindowSize(1100, 900),
-	)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
 	defer cancel()
 
 	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+file), chromedp.WaitVisible(chromedp.ID("answers"))); err != nil {
