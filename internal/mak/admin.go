@@ -50,6 +50,7 @@ type AdminAPI interface {
 	Remaining(ctx context.Context, key string) (KeyStatus, error)
 	Unblock(ctx context.Context, key string) (KeyStatus, error) // velocity.go
 	Events(ctx context.Context, limit int) ([]Event, error)     // velocity.go
+	Hosts(ctx context.Context) ([]WitnessedHost, error)         // witness.go
 }
 
 // Admin performs the admin operations on an authority and its ledger. The

@@ -253,13 +253,3 @@ func (c *ServiceClient) Hosts(ctx context.Context) ([]WitnessedHost, error) {
 	err := c.post(ctx, "/v1/admin/hosts", true, struct{}{}, &out)
 	return out.Hosts, err
 }
-
-// HostLister lists witnessed hosts: Admin offline, ServiceClient online.
-type HostLister interface {
-	Hosts(ctx context.Context) ([]WitnessedHost, error)
-}
-
-var (
-	_ HostLister = (*Admin)(nil)
-	_ HostLister = (*ServiceClient)(nil)
-)

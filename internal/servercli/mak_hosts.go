@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/volact/volact/internal/cmdutil"
-	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/mak"
 )
 
@@ -35,11 +34,7 @@ host's true-up (per counted group the most distinct machines in 30 days).`,
 				return err
 			}
 			defer done()
-			lister, ok := api.(mak.HostLister)
-			if !ok {
-				return hresult.New(hresult.Internal, "this admin API cannot list hosts")
-			}
-			hosts, err := lister.Hosts(ctx)
+			hosts, err := api.Hosts(ctx)
 			if err != nil {
 				return err
 			}
