@@ -1,21 +1,19 @@
 package kmsbench_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/kms/kmsbench"
+	"github.com/volact/volact/internal/kms/kmstest"
 	"github.com/volact/volact/internal/protocol"
 )
 
@@ -107,39 +105,13 @@ func TestBenchRefusesBadOptions(t *testing.T) {
 	}
 }
 
-// benchHandler sends b.N activation requests, each from a new CMID, through
-// h from 32 goroutines per CPU and reports requests/s, as the host's
-// benchmark (BenchmarkHost in package kms) does.
-func benchHandler(b *testing.B, h http.Handler) {
-	var n atomic.Int64
-	b.SetParallelism(32)
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			cmid := "bench-" + strconv.FormatInt(n.Add(1), 10)
-			body, _ := json.Marshal(protocol.ActivationRequest{Version: protocol.Version, Kind: protocol.KindKMS, SKU: "suite-pro",
-				HardwareID: "hw-" + cmid, CMID: cmid, ClientTime: time.Now(), Nonce: "n-" + cmid})
-			r := httptest.NewRequest(http.MethodPost, "/v1/kms/activate", bytes.NewReader(body))
-			r.Header.Set("Content-Type", "application/json")
-			r.RemoteAddr = "127.0.0.1:1"
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
-			if w.Code != http.StatusOK {
-				b.Fatalf("answer %d: %s", w.Code, w.Body)
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
-}
-
 // BenchmarkFloor is the floor: decode and seal only.
 func BenchmarkFloor(b *testing.B) {
 	h, err := kmsbench.FloorHandler(kmsbench.FloorOptions{Issuer: "kms1"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchHandler(b, h)
+	kmstest.BenchHandler(b, h, http.StatusOK)
 }
 
 // BenchmarkFloorUnsigned is the unsigned floor: decode and encode only.
@@ -148,5 +120,5 @@ func BenchmarkFloorUnsigned(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchHandler(b, h)
+	kmstest.BenchHandler(b, h, http.StatusOK)
 }
