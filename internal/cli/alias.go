@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/volact/volact/internal/termsafe"
 )
 
 // alias maps an ospp.vbs / slmgr.vbs switch to a volact verb.
@@ -103,7 +105,7 @@ func translateArgs(args []string, legacyOnly bool) ([]string, error) {
 		case argRequired:
 			if !hasValue {
 				if len(rest) == 0 {
-					return nil, fmt.Errorf("%s needs a value, as in /%s:VALUE or /%s VALUE", a, name, name)
+					return nil, fmt.Errorf("%s needs a value, as in /%s:VALUE or /%s VALUE", termsafe.String(a), name, name)
 				}
 				value, rest, hasValue = rest[0], rest[1:], true
 			}
@@ -116,7 +118,7 @@ func translateArgs(args []string, legacyOnly bool) ([]string, error) {
 			}
 		default:
 			if hasValue {
-				return nil, fmt.Errorf("%s takes no value", a)
+				return nil, fmt.Errorf("%s takes no value", termsafe.String(a))
 			}
 		}
 		if al.legacy != "" {

@@ -73,6 +73,7 @@ func TestScript(t *testing.T) {
 			"mode":     cmdMode,
 			"garble":   cmdGarble,
 			"editleaf": cmdEditLeaf,
+			"midhour":  cmdMidhour,
 		},
 	})
 }
@@ -116,6 +117,18 @@ func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	ts.Fatalf("waitfile: %s did not appear within 15s", args[0])
+}
+
+// midhour VAR sets VAR to the clock offset (a Go duration) that puts now at
+// half past the current UTC hour, so that a script counting per clock hour
+// (MAK velocity) cannot straddle an hour boundary. Only catalogs minted with
+// --allow-overrides clock honour it.
+func cmdMidhour(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: midhour VAR")
+	}
+	now := time.Now()
+	ts.Setenv(args[0], now.Truncate(time.Hour).Add(30*time.Minute).Sub(now).Round(time.Second).String())
 }
 
 // envfile VAR FILE sets VAR to the trimmed content of FILE.
