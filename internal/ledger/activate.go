@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/license"
 )
 
 // keyState is a key's row, read under its lock.
@@ -54,10 +55,7 @@ func (l *Ledger) ActivateMAK(ctx context.Context, k KeyRef, installID string, no
 			return err
 		}
 		res = ActivateResult{Used: st.used, Limit: st.lim}
-		switch {
-		case st.blocked:
-			return blockedErr(k)
-		case st.typ != k.Type:
+		if !st.blocked && st.typ != k.Type {
 			return wrongTypeErr(k, st.typ)
 		}
 		var seen int
@@ -65,10 +63,12 @@ func (l *Ledger) ActivateMAK(ctx context.Context, k KeyRef, installID string, no
 			k.ID, installID).Scan(&seen); err != nil {
 			return err
 		}
-		if seen > 0 {
-			return nil // already activated: idempotent, nothing spent
-		}
-		if st.used >= st.lim {
+		switch license.DecideMAK(st.blocked, seen > 0, st.used, st.lim) {
+		case license.MAKBlocked:
+			return blockedErr(k)
+		case license.MAKAgain:
+			return nil // idempotent, nothing spent
+		case license.MAKExhausted:
 			return exhaustedErr(k, st.used, st.lim)
 		}
 		if refused, err = l.checkVelocity(ctx, q, k, installID, now); err != nil || refused {

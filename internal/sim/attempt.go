@@ -62,9 +62,10 @@ func (s *Sim) attemptKMS(p license.Product, i int, m *machine, k *kind, d int, n
 	return license.RecordFailure(p, uint32(hresult.NoHost), now, nil)
 }
 
-// attemptMAK is the activation service's answer: the same hardware is
-// activated again for nothing (a reimage), a new one spends one
-// activation, none left is 0xC004C020.
+// attemptMAK is the activation service's answer, by the ledger's rule
+// (license.DecideMAK): the same hardware is activated again for nothing (a
+// reimage), a new one spends one activation, none left is 0xC004C020.
+// Simulated keys are never blocked.
 func (s *Sim) attemptMAK(p license.Product, i int, k *kind, d int, now time.Time) license.Product {
 	if s.svcDown[d] {
 		return license.RecordFailure(p, uint32(hresult.NoHost), now, nil)
@@ -72,14 +73,14 @@ func (s *Sim) attemptMAK(p license.Product, i int, k *kind, d int, now time.Time
 	s.load.request(len(s.hosts), s.second(i, d, k))
 	key := &s.keys[k.makKey]
 	word, bit := i/64, uint64(1)<<(i%64)
-	if key.used[word]&bit == 0 {
-		if key.remaining <= 0 {
-			key.refused++
-			if key.firstRefused < 0 {
-				key.firstRefused = d
-			}
-			return license.RecordFailure(p, uint32(hresult.KeyExhausted), now, nil)
+	switch license.DecideMAK(false, key.used[word]&bit != 0, key.limit-key.remaining, key.limit) {
+	case license.MAKExhausted:
+		key.refused++
+		if key.firstRefused < 0 {
+			key.firstRefused = d
 		}
+		return license.RecordFailure(p, uint32(hresult.KeyExhausted), now, nil)
+	case license.MAKSpend:
 		key.remaining--
 		key.used[word] |= bit
 		if key.remaining == 0 {

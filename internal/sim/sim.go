@@ -78,6 +78,7 @@ type hostState struct {
 // makState is a MAK key: activations left and the machines it activated.
 type makState struct {
 	name         string
+	limit        int // activations the key was minted with
 	remaining    int
 	used         []uint64 // bitset over machine indexes (the hardware id)
 	exhausted    int      // the day the last activation was spent; -1
@@ -127,7 +128,7 @@ func New(sc *Scenario, cat *catalog.Catalog) *Sim {
 	s.status = make([][6]int, len(s.prods))
 	s.initHosts(cat)
 	for _, k := range sc.MAKKeys {
-		s.keys = append(s.keys, makState{name: k.Name, remaining: k.Activations, exhausted: -1, firstRefused: -1})
+		s.keys = append(s.keys, makState{name: k.Name, limit: k.Activations, remaining: k.Activations, exhausted: -1, firstRefused: -1})
 	}
 	s.dnsDown, s.svcDown = make([]bool, sc.Days), make([]bool, sc.Days)
 	for _, o := range sc.Outages {
