@@ -21,7 +21,10 @@ func (s *Sim) attempt(p license.Product, i int, m *machine, k *kind, d int, now 
 
 // attemptKMS is the client's discovery and the hosts' answer, as in
 // internal/client: the cached host first, then the hosts of the SRV
-// records (equal weights: a random order per lookup). A host that is down
+// records. The records are the ones volactd kms status prints (priority 0,
+// weight 0), which discovery.Order keeps in the DNS server's order; a
+// round-robin DNS server rotates that order per answer, so a lookup is a
+// rotation that starts at a random host. A host that is down
 // is skipped; the first host up that serves the group answers, whether it
 // activates or counts too few clients. A DNS outage finds no host (even
 // the cached one's name does not resolve).
