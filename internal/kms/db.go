@@ -58,20 +58,8 @@ func loadSettings(ctx context.Context, db querier) (Settings, error) {
 		if err != nil {
 			continue
 		}
-		switch name {
-		case "activation_interval":
-			s.ActivationInterval = int(n)
-		case "renewal_interval":
-			s.RenewalInterval = int(n)
-		case "port":
-			s.Port = int(n)
-		case "history_retention":
-			s.HistoryRetention = time.Duration(n)
-		case "new_cmid_limit":
-			s.NewCMIDLimit = int(n)
-		}
+		s.setStored(name, n)
 	}
-	s.RetentionDays = int(s.HistoryRetention / (24 * time.Hour))
 	if err := rows.Err(); err != nil {
 		return s, dbErr(err, "cannot read settings")
 	}
@@ -81,11 +69,8 @@ func loadSettings(ctx context.Context, db querier) (Settings, error) {
 // saveSettings writes every setting in one transaction.
 func saveSettings(ctx context.Context, db *sql.DB, s Settings) error {
 	return inTx(ctx, db, func(tx *sql.Tx) error {
-		for name, v := range map[string]int64{
-			"activation_interval": int64(s.ActivationInterval), "renewal_interval": int64(s.RenewalInterval),
-			"port": int64(s.Port), "history_retention": int64(s.HistoryRetention), "new_cmid_limit": int64(s.NewCMIDLimit),
-		} {
-			if err := putSetting(ctx, tx, name, strconv.FormatInt(v, 10)); err != nil {
+		for _, name := range settingNames {
+			if err := putSetting(ctx, tx, name, strconv.FormatInt(s.stored(name), 10)); err != nil {
 				return err
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -237,16 +238,11 @@ func InitSharedDB(ctx context.Context, dir, dsn, name string, now time.Time) (Si
 	return info, nil
 }
 
-// siteSettingNames are the settings a site's hosts share (the port stays
-// each host's own).
-var siteSettingNames = []string{"activation_interval", "renewal_interval", "history_retention", "new_cmid_limit"}
-
 // putSiteSettings writes the per-site settings of s.
 func putSiteSettings(ctx context.Context, tx pgx.Tx, s Settings) error {
-	vals := []int64{int64(s.ActivationInterval), int64(s.RenewalInterval), int64(s.HistoryRetention), int64(s.NewCMIDLimit)}
-	for i, name := range siteSettingNames {
+	for _, name := range siteSettingNames {
 		if _, err := tx.Exec(ctx, `INSERT INTO kms_settings(name, value) VALUES ($1, $2)
-			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, vals[i]); err != nil {
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, s.stored(name)); err != nil {
 			return err
 		}
 	}
@@ -266,18 +262,10 @@ func loadSiteSettings(ctx context.Context, q pgxQuerier, s Settings) (Settings, 
 		if err := rows.Scan(&name, &v); err != nil {
 			return s, err
 		}
-		switch name {
-		case "activation_interval":
-			s.ActivationInterval = int(v)
-		case "renewal_interval":
-			s.RenewalInterval = int(v)
-		case "history_retention":
-			s.HistoryRetention = time.Duration(v)
-		case "new_cmid_limit":
-			s.NewCMIDLimit = int(v)
+		if slices.Contains(siteSettingNames, name) {
+			s.setStored(name, v)
 		}
 	}
-	s.RetentionDays = int(s.HistoryRetention / (24 * time.Hour))
 	return s, rows.Err()
 }
 
