@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/sqlitefile"
 )
 
 const schema = `
@@ -34,7 +35,7 @@ type querier interface {
 // dbErr reports a database failure: a damaged file as such (exit 7),
 // anything else as a failure to retry.
 func dbErr(err error, msg string) *hresult.Error {
-	if isDamaged(err) {
+	if sqlitefile.IsDamaged(err) {
 		return damagedErr(err, msg+": the KMS host database is damaged")
 	}
 	return hresult.Wrap(hresult.ServiceFailure, err, msg).

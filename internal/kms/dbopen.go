@@ -7,8 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"modernc.org/sqlite" // the pure-Go SQLite driver
-	sqlite3 "modernc.org/sqlite/lib"
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver
 
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/sqlitefile"
@@ -95,20 +94,6 @@ func checkDB(db *sql.DB, path string, mode openMode) error {
 func missingDB(format string, args ...any) *hresult.Error {
 	return hresult.Newf(hresult.KeyNotInstalled, format, args...).WithExit(hresult.ExitStore).
 		WithHint("set up a new host with volactd kms install-key KEY --data DIR; if this host had a database, restore it from a backup: a new one starts the counts and the history afresh")
-}
-
-// isDamaged reports whether err says that the database file is damaged or
-// is not a database.
-func isDamaged(err error) bool {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
-		return true
-	}
-	return false
 }
 
 // damagedErr refuses a damaged database (exit 7).

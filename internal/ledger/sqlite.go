@@ -103,17 +103,7 @@ func (s *sqliteBackend) noTable(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "no such table")
 }
 
-func (s *sqliteBackend) damaged(err error) bool {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
-		return true
-	}
-	return false
-}
+func (s *sqliteBackend) damaged(err error) bool { return sqlitefile.IsDamaged(err) }
 
 func (s *sqliteBackend) retryable(err error) bool {
 	var se *sqlite.Error

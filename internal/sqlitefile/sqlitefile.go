@@ -7,6 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Restrict makes path and SQLite's files beside it (-wal, -shm) readable
@@ -32,4 +35,18 @@ func Restrict(path string) error {
 		}
 	}
 	return nil
+}
+
+// IsDamaged reports whether err is SQLite saying that the database file is
+// damaged or is not a database at all.
+func IsDamaged(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return true
+	}
+	return false
 }
