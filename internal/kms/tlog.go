@@ -26,17 +26,12 @@ const LogDir = "log"
 // reproduces a checkpoint it signed (translog.ErrFork) or is damaged
 // (ErrCorrupt) is refused with exit 7: a person must look at it.
 func OpenLog(dir string, key ed25519.PrivateKey) (*translog.Log, error) {
-	origin := translog.Origin(translog.OriginKMS, key.Public().(ed25519.PublicKey))
-	signer, err := translog.NewSigner(origin, key)
-	if err != nil {
-		return nil, hresult.Wrap(hresult.Internal, err, "cannot use the host key for the log")
-	}
-	verifier, err := translog.NewVerifier(origin, key.Public().(ed25519.PublicKey))
+	opts, err := translog.KeyOptions(translog.OriginKMS, key)
 	if err != nil {
 		return nil, hresult.Wrap(hresult.Internal, err, "cannot use the host key for the log")
 	}
 	path := filepath.Join(dir, LogDir)
-	l, err := translog.Open(path, translog.Options{Signer: signer, Verifier: verifier})
+	l, err := translog.Open(path, opts)
 	if err != nil {
 		return nil, logOpenError(path, err)
 	}

@@ -26,17 +26,11 @@ const LogDir = "log"
 // under translog.Origin(OriginMAK, public key). A log that no longer
 // reproduces what it signed is refused with exit 7.
 func openLog(dir string, key ed25519.PrivateKey) (*translog.Log, error) {
-	pub := key.Public().(ed25519.PublicKey)
-	origin := translog.Origin(translog.OriginMAK, pub)
-	signer, err := translog.NewSigner(origin, key)
+	opts, err := translog.KeyOptions(translog.OriginMAK, key)
 	if err != nil {
 		return nil, hresult.Wrap(hresult.Internal, err, "cannot use the service key for the log")
 	}
-	verifier, err := translog.NewVerifier(origin, pub)
-	if err != nil {
-		return nil, hresult.Wrap(hresult.Internal, err, "cannot use the service key for the log")
-	}
-	l, err := translog.Open(dir, translog.Options{Signer: signer, Verifier: verifier})
+	l, err := translog.Open(dir, opts)
 	if err == nil {
 		return l, nil
 	}

@@ -31,13 +31,11 @@ func newTestKey(tb testing.TB, seed byte) testKey {
 
 func makeTestKey(seed byte) (testKey, error) {
 	priv := ed25519.NewKeyFromSeed(append(make([]byte, 31), seed))
-	origin := Origin(OriginKMS, priv.Public().(ed25519.PublicKey))
-	s, err := NewSigner(origin, priv)
+	o, err := KeyOptions(OriginKMS, priv)
 	if err != nil {
 		return testKey{}, err
 	}
-	v, err := NewVerifier(origin, priv.Public().(ed25519.PublicKey))
-	return testKey{origin, s, v}, err
+	return testKey{o.Signer.Name(), o.Signer, o.Verifier}, nil
 }
 
 func (k testKey) opts() Options { return Options{Signer: k.signer, Verifier: k.verif} }

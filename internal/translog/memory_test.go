@@ -1,6 +1,7 @@
 package translog
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"testing"
 )
@@ -50,5 +51,21 @@ func TestNewSignerAnyKey(t *testing.T) {
 		if _, err := makeTestKey(byte(i)); err != nil {
 			t.Fatalf("key %d: %v", i, err)
 		}
+	}
+}
+
+// TestKeyOptions: the options name the log after the key's public half,
+// and a key of the wrong length is refused.
+func TestKeyOptions(t *testing.T) {
+	priv := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	o, err := KeyOptions(OriginMAK, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := Origin(OriginMAK, priv.Public().(ed25519.PublicKey)); o.Signer.Name() != want || o.Verifier.Name() != want {
+		t.Errorf("signer %q, verifier %q, want both %q", o.Signer.Name(), o.Verifier.Name(), want)
+	}
+	if _, err := KeyOptions(OriginMAK, priv[:40]); err == nil {
+		t.Error("a 40-byte key was accepted")
 	}
 }

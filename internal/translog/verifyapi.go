@@ -73,3 +73,23 @@ func signCheckpoint(c Checkpoint, s note.Signer) ([]byte, error) {
 
 // formatCheckpoint returns the checkpoint body (the text that is signed).
 func formatCheckpoint(c Checkpoint) []byte { return tlogverify.FormatCheckpoint(c) }
+
+// KeyOptions returns the Options of the log named Origin(kind, the public
+// half of key), whose checkpoints key signs and verifies: how a KMS host
+// (kind OriginKMS) and the activation service (OriginMAK) open theirs.
+func KeyOptions(kind string, key ed25519.PrivateKey) (Options, error) {
+	if len(key) != ed25519.PrivateKeySize {
+		return Options{}, errors.New("translog: bad Ed25519 private key length")
+	}
+	pub := key.Public().(ed25519.PublicKey)
+	origin := Origin(kind, pub)
+	signer, err := NewSigner(origin, key)
+	if err != nil {
+		return Options{}, err
+	}
+	verifier, err := NewVerifier(origin, pub)
+	if err != nil {
+		return Options{}, err
+	}
+	return Options{Signer: signer, Verifier: verifier}, nil
+}
