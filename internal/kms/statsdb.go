@@ -237,16 +237,7 @@ func seenSince(ctx context.Context, q querier, since time.Time, ws []write) (map
 	if err := add(`SELECT grp, COUNT(*) FROM seen WHERE last_seen >= ? AND last_seen < ? GROUP BY grp`, ns, (hour+1)*nsHour); err != nil {
 		return nil, err
 	}
-	fresh := map[string]map[string]bool{} // group -> CMIDs in the journal
-	for _, w := range ws {
-		if w.hist.CMID == "" || w.hist.Time.Before(since) {
-			continue
-		}
-		if fresh[w.hist.Group] == nil {
-			fresh[w.hist.Group] = map[string]bool{}
-		}
-		fresh[w.hist.Group][w.hist.CMID] = true
-	}
+	fresh := journalCMIDs(ws, since)
 	for g, ids := range fresh {
 		known, err := countSeen(ctx, q, g, ns, ids)
 		if err != nil {
@@ -337,4 +328,20 @@ func queryEvents(ctx context.Context, q querier, since time.Time, n int, each fu
 		each(r)
 	}
 	return rows.Err()
+}
+
+// journalCMIDs returns per group the CMIDs of the journaled writes ws seen
+// at or after since (the writes not yet applied to the database).
+func journalCMIDs(ws []write, since time.Time) map[string]map[string]bool {
+	fresh := map[string]map[string]bool{}
+	for _, w := range ws {
+		if w.hist.CMID == "" || w.hist.Time.Before(since) {
+			continue
+		}
+		if fresh[w.hist.Group] == nil {
+			fresh[w.hist.Group] = map[string]bool{}
+		}
+		fresh[w.hist.Group][w.hist.CMID] = true
+	}
+	return fresh
 }

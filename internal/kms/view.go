@@ -75,16 +75,7 @@ func (v *view) clientsSeen(ctx context.Context, since time.Time) (map[string]int
 	if err != nil {
 		return nil, err
 	}
-	fresh := map[string]map[string]bool{} // group -> CMIDs in the journal
-	for _, w := range v.journal {
-		if w.hist.CMID == "" || w.hist.Time.Before(since) {
-			continue
-		}
-		if fresh[w.hist.Group] == nil {
-			fresh[w.hist.Group] = map[string]bool{}
-		}
-		fresh[w.hist.Group][w.hist.CMID] = true
-	}
+	fresh := journalCMIDs(v.journal, since)
 	for g, ids := range fresh {
 		known, err := countKnown(ctx, v.tx, g, since, ids)
 		if err != nil {
