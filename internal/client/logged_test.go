@@ -2,8 +2,6 @@ package client_test
 
 import (
 	"crypto/ed25519"
-	"encoding/base64"
-	"encoding/json"
 	"sync"
 	"testing"
 
@@ -23,24 +21,12 @@ var memLogs = struct {
 // need) and returns its envelope.
 func logged(t testing.TB, v any, key ed25519.PrivateKey, cert string) protocol.Envelope {
 	t.Helper()
-	var sc protocol.SignedCertificate
-	var c protocol.Certificate
-	outer, err := base64.StdEncoding.DecodeString(cert)
-	if err == nil {
-		err = json.Unmarshal(outer, &sc)
-	}
-	var body []byte
-	if err == nil {
-		body, err = base64.StdEncoding.DecodeString(sc.Certificate)
-	}
-	if err == nil {
-		err = json.Unmarshal(body, &c)
-	}
+	c, err := protocol.PeekCertificate(cert)
 	if err != nil {
 		t.Fatalf("reading the test certificate: %v", err)
 	}
 	c.PublicKey = key.Public().(ed25519.PublicKey)
-	origin := protocol.LogOrigin(&c)
+	origin := protocol.LogOrigin(c)
 	memLogs.Lock()
 	m := memLogs.m[origin]
 	if m == nil {

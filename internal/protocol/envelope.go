@@ -111,23 +111,11 @@ func IssueCertificate(root ed25519.PrivateKey, c Certificate) (string, error) {
 // VerifyCertificate checks that cert was issued by root and is valid at
 // now, and returns its content. Failures are hresult.BadSignature.
 func VerifyCertificate(cert string, root ed25519.PublicKey, now time.Time) (*Certificate, error) {
-	if len(cert) > MaxCertificateSize {
-		return nil, badSig("certificate is too large")
-	}
-	outer, err := base64.StdEncoding.DecodeString(cert)
+	body, sig, err := splitCertificate(cert)
 	if err != nil {
-		return nil, badSig("certificate is not valid base64")
+		return nil, err
 	}
-	var sc SignedCertificate
-	if err := jsonstrict.Decode(outer, &sc); err != nil {
-		return nil, badSig("certificate is malformed: %s", jsonstrict.Reason(err))
-	}
-	body, err := base64.StdEncoding.DecodeString(sc.Certificate)
-	if err != nil {
-		return nil, badSig("certificate body is not valid base64")
-	}
-	sig, err := base64.StdEncoding.DecodeString(sc.Signature)
-	if err != nil || len(sig) != ed25519.SignatureSize {
+	if len(sig) != ed25519.SignatureSize {
 		return nil, badSig("certificate signature is not a base64 Ed25519 signature")
 	}
 	if len(root) != ed25519.PublicKeySize || !ed25519.Verify(root, body, sig) {
@@ -169,6 +157,45 @@ func Seal(v any, signer ed25519.PrivateKey, cert string) (Envelope, error) {
 		Signature:   base64.StdEncoding.EncodeToString(ed25519.Sign(signer, payload)),
 		Certificate: cert,
 	}, nil
+}
+
+// PeekCertificate decodes cert without checking who signed it or when it is
+// valid, for reports on certificates that cannot be chained to a root (a
+// true-up read without the authority's root). Nothing in it can be trusted.
+// Failures are hresult.BadSignature.
+func PeekCertificate(cert string) (*Certificate, error) {
+	body, _, err := splitCertificate(cert)
+	if err != nil {
+		return nil, err
+	}
+	var c Certificate
+	if err := jsonstrict.Decode(body, &c); err != nil {
+		return nil, badSig("certificate is malformed: %s", jsonstrict.Reason(err))
+	}
+	return &c, nil
+}
+
+// splitCertificate decodes cert into the certificate's body and the
+// signature over it, checking neither.
+func splitCertificate(cert string) (body, sig []byte, err error) {
+	if len(cert) > MaxCertificateSize {
+		return nil, nil, badSig("certificate is too large")
+	}
+	outer, err := base64.StdEncoding.DecodeString(cert)
+	if err != nil {
+		return nil, nil, badSig("certificate is not valid base64")
+	}
+	var sc SignedCertificate
+	if err := jsonstrict.Decode(outer, &sc); err != nil {
+		return nil, nil, badSig("certificate is malformed: %s", jsonstrict.Reason(err))
+	}
+	if body, err = base64.StdEncoding.DecodeString(sc.Certificate); err != nil {
+		return nil, nil, badSig("certificate body is not valid base64")
+	}
+	if sig, err = base64.StdEncoding.DecodeString(sc.Signature); err != nil {
+		return nil, nil, badSig("certificate signature is not a base64 Ed25519 signature")
+	}
+	return body, sig, nil
 }
 
 // Open verifies env's certificate against root at now, then its receipt

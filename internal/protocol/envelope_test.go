@@ -189,3 +189,24 @@ func TestParseEnvelopeRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestPeekCertificate reads a certificate of any root, expired or not,
+// without trusting it; VerifyCertificate still refuses the foreign one.
+func TestPeekCertificate(t *testing.T) {
+	foreign := certFor(t, testKey(9), testKey(2), now.AddDate(-3, 0, 0))
+	c, err := PeekCertificate(foreign)
+	if err != nil {
+		t.Fatalf("PeekCertificate: %v", err)
+	}
+	if c.Subject != "service" || c.Role != RoleService || !bytes.Equal(c.PublicKey, pub(testKey(2))) {
+		t.Errorf("peeked %+v", c)
+	}
+	if _, err := VerifyCertificate(foreign, pub(testKey(1)), now); err == nil {
+		t.Error("VerifyCertificate accepted a certificate of another root")
+	}
+	for _, bad := range []string{"", "not base64!", "e30=", strings.Repeat("A", MaxCertificateSize+4)} {
+		if _, err := PeekCertificate(bad); err == nil {
+			t.Errorf("PeekCertificate(%.20q) accepted", bad)
+		}
+	}
+}

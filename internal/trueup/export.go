@@ -16,8 +16,6 @@ package trueup
 import (
 	"bufio"
 	"crypto/ed25519"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -101,43 +99,20 @@ func readHeader(br *bufio.Reader, root ed25519.PublicKey) (Signer, ed25519.Publi
 }
 
 // readCertificate reads a certificate: verified against root when root is
-// set, else only decoded (the report then says it is not chained).
+// set (at its own issue time: a report reads old logs), else only decoded
+// (the report then says it is not chained).
 func readCertificate(text string, root ed25519.PublicKey) (*protocol.Certificate, error) {
-	if root != nil {
-		var c protocol.Certificate
-		if err := decodeCertificate(text, &c); err != nil {
-			return nil, err
-		}
-		return protocol.VerifyCertificate(text, root, c.IssuedAt)
+	c, err := protocol.PeekCertificate(text)
+	if err != nil {
+		return nil, errors.New("the certificate is malformed")
 	}
-	var c protocol.Certificate
-	if err := decodeCertificate(text, &c); err != nil {
-		return nil, err
+	if root != nil {
+		return protocol.VerifyCertificate(text, root, c.IssuedAt)
 	}
 	if len(c.PublicKey) != ed25519.PublicKeySize || (c.Role != protocol.RoleKMSHost && c.Role != protocol.RoleService) {
 		return nil, errors.New("the certificate names no Ed25519 key or an unknown role")
 	}
-	return &c, nil
-}
-
-// decodeCertificate decodes a certificate string without checking it.
-func decodeCertificate(text string, c *protocol.Certificate) error {
-	var sc protocol.SignedCertificate
-	outer, err := base64.StdEncoding.DecodeString(text)
-	if err == nil {
-		err = json.Unmarshal(outer, &sc)
-	}
-	var body []byte
-	if err == nil {
-		body, err = base64.StdEncoding.DecodeString(sc.Certificate)
-	}
-	if err == nil {
-		err = json.Unmarshal(body, c)
-	}
-	if err != nil {
-		return errors.New("the certificate is malformed")
-	}
-	return nil
+	return c, nil
 }
 
 // readLine reads one line without its newline.
