@@ -1,6 +1,7 @@
 package servercli
 
 import (
+	"context"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,26 +61,21 @@ prints {"events":[{"time","kind","hardware_id","sku","detail"}]}.`,
 		Example: "  volactd mak events --dir /var/lib/volact-service\n  volactd mak events --service https://act.example.com --token-file admin.token --json",
 		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := cmdutil.InterruptContext()
-			defer stop()
-			api, done, err := sf.adminAPI(f, ctx)
-			if err != nil {
-				return err
-			}
-			defer done()
-			evs, err := api.Events(ctx, limit)
-			if err != nil {
-				return err
-			}
-			if evs == nil {
-				evs = []mak.Event{}
-			}
-			return cmdutil.Emit(f, mak.EventsResponse{Events: evs}, func() error {
-				rows := make([][]string, 0, len(evs))
-				for _, e := range evs {
-					rows = append(rows, []string{e.Time.UTC().Format(time.RFC3339), e.Kind, e.SKU, e.HardwareID, e.Detail})
+			return sf.withAdmin(f, func(ctx context.Context, api mak.AdminAPI) error {
+				evs, err := api.Events(ctx, limit)
+				if err != nil {
+					return err
 				}
-				return cmdutil.PrintTable(f.IO, []string{"TIME", "KIND", "SKU", "HARDWARE ID", "DETAIL"}, rows)
+				if evs == nil {
+					evs = []mak.Event{}
+				}
+				return cmdutil.Emit(f, mak.EventsResponse{Events: evs}, func() error {
+					rows := make([][]string, 0, len(evs))
+					for _, e := range evs {
+						rows = append(rows, []string{e.Time.UTC().Format(time.RFC3339), e.Kind, e.SKU, e.HardwareID, e.Detail})
+					}
+					return cmdutil.PrintTable(f.IO, []string{"TIME", "KIND", "SKU", "HARDWARE ID", "DETAIL"}, rows)
+				})
 			})
 		},
 	}

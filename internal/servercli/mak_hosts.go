@@ -1,6 +1,7 @@
 package servercli
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
@@ -27,27 +28,22 @@ host's true-up (per counted group the most distinct machines in 30 days).`,
 		Example: "  volactd mak hosts --dir /var/lib/volact-service\n  volactd mak hosts --service https://act.example.com --token-file admin.token --json",
 		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := cmdutil.InterruptContext()
-			defer stop()
-			api, done, err := sf.adminAPI(f, ctx)
-			if err != nil {
-				return err
-			}
-			defer done()
-			hosts, err := api.Hosts(ctx)
-			if err != nil {
-				return err
-			}
-			if hosts == nil {
-				hosts = []mak.WitnessedHost{}
-			}
-			return cmdutil.Emit(f, mak.HostsResponse{Hosts: hosts}, func() error {
-				rows := make([][]string, 0, len(hosts))
-				for _, h := range hosts {
-					rows = append(rows, []string{h.Host, strings.Join(h.Groups, ","), shortOrigin(h.Origin),
-						strconv.FormatInt(h.TreeSize, 10), h.LastReport.UTC().Format(time.RFC3339), yesNo(h.Consistent)})
+			return sf.withAdmin(f, func(ctx context.Context, api mak.AdminAPI) error {
+				hosts, err := api.Hosts(ctx)
+				if err != nil {
+					return err
 				}
-				return cmdutil.PrintTable(f.IO, []string{"HOST", "GROUP", "LOG", "TREE SIZE", "LAST REPORT", "CONSISTENT"}, rows)
+				if hosts == nil {
+					hosts = []mak.WitnessedHost{}
+				}
+				return cmdutil.Emit(f, mak.HostsResponse{Hosts: hosts}, func() error {
+					rows := make([][]string, 0, len(hosts))
+					for _, h := range hosts {
+						rows = append(rows, []string{h.Host, strings.Join(h.Groups, ","), shortOrigin(h.Origin),
+							strconv.FormatInt(h.TreeSize, 10), h.LastReport.UTC().Format(time.RFC3339), yesNo(h.Consistent)})
+					}
+					return cmdutil.PrintTable(f.IO, []string{"HOST", "GROUP", "LOG", "TREE SIZE", "LAST REPORT", "CONSISTENT"}, rows)
+				})
 			})
 		},
 	}

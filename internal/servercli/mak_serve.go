@@ -73,6 +73,19 @@ func (s *serviceFlags) adminAPI(f *cmdutil.Factory, ctx context.Context) (mak.Ad
 	return nil, nil, &cmdutil.UsageError{Err: errors.New("give --dir DIR (offline) or --service URL with --token-file FILE or VOLACT_TOKEN (a running service)")}
 }
 
+// withAdmin runs fn with the admin API the flags name, under a context
+// that Ctrl-C cancels, and closes the API after it.
+func (s *serviceFlags) withAdmin(f *cmdutil.Factory, fn func(ctx context.Context, api mak.AdminAPI) error) error {
+	ctx, stop := cmdutil.InterruptContext()
+	defer stop()
+	api, done, err := s.adminAPI(f, ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return fn(ctx, api)
+}
+
 func newMakServeCmd(f *cmdutil.Factory) *cobra.Command {
 	var sf serviceFlags
 	var vf velocityFlags
@@ -226,24 +239,19 @@ func newKeyAdminCmd(f *cmdutil.Factory, use, short, long string, op func(mak.Adm
 			"  volactd mak " + use + " BCDFG-HJKMP-QRTVW-XY234-6789B --service https://act.example.com --token-file admin.token --json",
 		Args: cmdutil.Args(1, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			ctx, stop := cmdutil.InterruptContext()
-			defer stop()
-			api, done, err := sf.adminAPI(f, ctx)
-			if err != nil {
-				return err
-			}
-			defer done()
-			st, err := op(api, ctx, a[0])
-			if err != nil {
-				return err
-			}
-			switch {
-			case f.Opts.JSON:
-				cmdutil.WriteJSON(f.IO.Out, st)
-			case !f.Opts.Quiet:
-				fmt.Fprintln(f.IO.Out, keyStatusLine(a[0], st))
-			}
-			return nil
+			return sf.withAdmin(f, func(ctx context.Context, api mak.AdminAPI) error {
+				st, err := op(api, ctx, a[0])
+				if err != nil {
+					return err
+				}
+				switch {
+				case f.Opts.JSON:
+					cmdutil.WriteJSON(f.IO.Out, st)
+				case !f.Opts.Quiet:
+					fmt.Fprintln(f.IO.Out, keyStatusLine(a[0], st))
+				}
+				return nil
+			})
 		},
 	}
 	sf.add(cmd, true)
