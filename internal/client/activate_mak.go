@@ -58,7 +58,9 @@ func (c *Client) activateMAK(ctx context.Context, p Installed, prod catalog.Prod
 }
 
 // makRequest is the MAK activation request for an installed product. It
-// carries the full key: the service must see it to check and count it.
+// carries the full key, which the service must see to check and count it,
+// and this machine's identity sources, which it records so that a clone
+// sharing the hardware id spends an activation of its own.
 func (c *Client) makRequest(p Installed, prod catalog.Product, now time.Time, cs *protocol.ClientState) (protocol.ActivationRequest, error) {
 	if p.Key == "" {
 		return protocol.ActivationRequest{}, hresult.Newf(hresult.KeyNotInstalled, "no product key is installed for %s", prod.SKU)
@@ -71,10 +73,14 @@ func (c *Client) makRequest(p Installed, prod catalog.Product, now time.Time, cs
 	if err != nil {
 		return protocol.ActivationRequest{}, hresult.Wrap(hresult.Internal, err, "cannot make a nonce")
 	}
+	var sources []machineid.Source
+	if machineid.IsCommitment(nonce) {
+		sources = c.identity().Sources
+	}
 	return protocol.ActivationRequest{
 		Version: protocol.Version, Kind: protocol.KindMAK, SKU: prod.SKU, Key: p.Key,
 		HardwareID: c.opts.HardwareID, CMID: p.CMID, ClientTime: now.UTC(), Nonce: nonce, State: cs,
-		KnownTrees: c.knownTrees,
+		KnownTrees: c.knownTrees, Sources: sources,
 	}, nil
 }
 

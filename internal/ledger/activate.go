@@ -30,20 +30,24 @@ func (l *Ledger) lockKey(ctx context.Context, q querier, k KeyRef, now time.Time
 	return st, err
 }
 
-// ActivateMAK spends one activation of MAK k on the installation installID
-// (hardware id + "/" + SKU). The key's row is created on first use with
-// limit k.Limit. An installation that was activated before spends nothing
-// (Spent false). Errors: hresult.KeyExhausted when no activation is left,
+// ActivateMAK spends one activation of MAK k on the installation in. The
+// key's row is created on first use with limit k.Limit. A machine that was
+// activated before spends nothing (Spent false): one with in's
+// installation id whose recorded identity sources in's still match, within
+// machineid's tolerance; its record then follows in's sources. A machine
+// with the same installation id and other hardware (a clone that kept the
+// hardware id) is another instance and spends an activation of its own.
+// Errors: hresult.KeyExhausted when no activation is left,
 // hresult.KeyBlocked for a blocked key (even for an installation activated
 // before the block), hresult.ServiceFailure when the database fails.
-func (l *Ledger) ActivateMAK(ctx context.Context, k KeyRef, installID string, now time.Time) (ActivateResult, error) {
+func (l *Ledger) ActivateMAK(ctx context.Context, k KeyRef, in Installation, now time.Time) (ActivateResult, error) {
 	if err := k.check(TypeMAK); err != nil {
 		return ActivateResult{}, err
 	}
 	switch {
 	case k.Limit <= 0:
 		return ActivateResult{}, hresult.Newf(hresult.InvalidArg, "MAK ...%s has no activation limit", k.Last5)
-	case installID == "":
+	case in.ID == "":
 		return ActivateResult{}, hresult.New(hresult.InvalidArg, "installation id is empty")
 	}
 	var res ActivateResult
@@ -58,40 +62,46 @@ func (l *Ledger) ActivateMAK(ctx context.Context, k KeyRef, installID string, no
 		if !st.blocked && st.typ != k.Type {
 			return wrongTypeErr(k, st.typ)
 		}
-		var seen int
-		if err := q.queryRow(ctx, `SELECT COUNT(*) FROM activations WHERE key_id = $1 AND install_id = $2`,
-			k.ID, installID).Scan(&seen); err != nil {
-			return err
-		}
-		switch license.DecideMAK(st.blocked, seen > 0, st.used, st.lim) {
-		case license.MAKBlocked:
-			return blockedErr(k)
-		case license.MAKAgain:
-			return nil // idempotent, nothing spent
-		case license.MAKExhausted:
-			return exhaustedErr(k, st.used, st.lim)
-		}
-		if refused, err = l.checkVelocity(ctx, q, k, installID, now); err != nil || refused {
-			return err // refused: commit the block and its event, then refuse
-		}
-		n, err := q.exec(ctx, `INSERT INTO activations (key_id, install_id, activated_at)
-			VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, k.ID, installID, stamp(now))
+		n, found, err := findInstance(ctx, q, k, in)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
+		res.Instance = n
+		id := instanceID(in.ID, n)
+		switch license.DecideMAK(st.blocked, found, st.used, st.lim) {
+		case license.MAKBlocked:
+			return blockedErr(k)
+		case license.MAKAgain:
+			if len(in.Sources) == 0 {
+				return nil // idempotent, nothing spent
+			}
+			_, err := q.exec(ctx, `UPDATE activations SET sources = $3 WHERE key_id = $1 AND install_id = $2`,
+				k.ID, id, sourcesText(in.Sources))
+			return err
+		case license.MAKExhausted:
+			return exhaustedErr(k, st.used, st.lim)
+		}
+		if refused, err = l.checkVelocity(ctx, q, k, id, now); err != nil || refused {
+			return err // refused: commit the block and its event, then refuse
+		}
+		inserted, err := q.exec(ctx, `INSERT INTO activations (key_id, install_id, activated_at, sources)
+			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, k.ID, id, stamp(now), sourcesText(in.Sources))
+		if err != nil {
+			return err
+		}
+		if inserted == 0 {
 			return nil // a racing twin of this installation won; nothing spent
 		}
 		// The row lock makes this guard redundant; it stays as a second
 		// line of defence against overspending.
-		n, err = q.exec(ctx, `UPDATE keys SET used = used + 1 WHERE id = $1 AND used < lim AND NOT blocked`, k.ID)
+		updated, err := q.exec(ctx, `UPDATE keys SET used = used + 1 WHERE id = $1 AND used < lim AND NOT blocked`, k.ID)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if updated == 0 {
 			return exhaustedErr(k, st.used, st.lim) // rolls the activation row back
 		}
-		res = ActivateResult{Spent: true, Used: st.used + 1, Limit: st.lim}
+		res = ActivateResult{Spent: true, Used: st.used + 1, Limit: st.lim, Instance: n}
 		return nil
 	})
 	if err == nil && refused {

@@ -65,6 +65,10 @@ type ActivateResult struct {
 	Spent bool // false when this installation was already activated
 	Used  int  // activations spent on the key, this one included
 	Limit int  // the key's activation limit
+	// Instance is which machine with this installation id it is: 1 for
+	// the first, 2, 3, ... for machines with the same hardware id and
+	// other hardware (see Installation.Sources).
+	Instance int
 }
 
 // HostResult is the outcome of a KMS host-key activation.

@@ -31,7 +31,7 @@ func TestActivateMAK(t *testing.T) {
 		l := open(t, dsn)
 		k := makKey("key-abcde", 2)
 		for i, s := range steps {
-			res, err := l.ActivateMAK(context.Background(), k, s.install, now)
+			res, err := l.ActivateMAK(context.Background(), k, Installation{ID: s.install}, now)
 			if s.wantCode != 0 {
 				wantErr(t, err, s.wantCode, s.wantMsg)
 				continue
@@ -39,7 +39,7 @@ func TestActivateMAK(t *testing.T) {
 			if err != nil {
 				t.Fatalf("step %d (%s): %v", i, s.install, err)
 			}
-			want := ActivateResult{Spent: s.wantSpent, Used: s.wantUsed, Limit: 2}
+			want := ActivateResult{Spent: s.wantSpent, Used: s.wantUsed, Limit: 2, Instance: 1}
 			if res != want {
 				t.Fatalf("step %d (%s): got %+v, want %+v", i, s.install, res, want)
 			}
@@ -54,7 +54,7 @@ func TestRemaining(t *testing.T) {
 		k := makKey("key-rem01", 50)
 		wantStatus(t, l, k, KeyStatus{Used: 0, Limit: 50, Remaining: 50}) // never seen
 		for i := range 3 {
-			if _, err := l.ActivateMAK(context.Background(), k, fmt.Sprintf("hw-%d/ent", i), now); err != nil {
+			if _, err := l.ActivateMAK(context.Background(), k, Installation{ID: fmt.Sprintf("hw-%d/ent", i)}, now); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -84,7 +84,7 @@ func TestBlock(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				k := makKey(fmt.Sprintf("key-blk%02d", i), 5)
 				for _, inst := range c.before {
-					if _, err := l.ActivateMAK(ctx, k, inst, now); err != nil {
+					if _, err := l.ActivateMAK(ctx, k, Installation{ID: inst}, now); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -93,7 +93,7 @@ func TestBlock(t *testing.T) {
 						t.Fatalf("Block: %v", err)
 					}
 				}
-				_, err := l.ActivateMAK(ctx, k, c.try, now)
+				_, err := l.ActivateMAK(ctx, k, Installation{ID: c.try}, now)
 				wantErr(t, err, hresult.KeyBlocked, "MAK ..."+k.Last5+" is blocked")
 				n := len(c.before)
 				wantStatus(t, l, k, KeyStatus{Used: n, Limit: 5, Remaining: 5 - n, Blocked: true, Activations: n})
@@ -154,7 +154,7 @@ func TestInvalidInput(t *testing.T) {
 	ctx := context.Background()
 	eachBackend(t, func(t *testing.T, dsn string) {
 		l := open(t, dsn)
-		if _, err := l.ActivateMAK(ctx, makKey("key-typ01", 5), "hw/ent", now); err != nil {
+		if _, err := l.ActivateMAK(ctx, makKey("key-typ01", 5), Installation{ID: "hw/ent"}, now); err != nil {
 			t.Fatal(err)
 		}
 		cases := []struct {
@@ -162,9 +162,9 @@ func TestInvalidInput(t *testing.T) {
 			call func() error
 			code hresult.Code
 		}{
-			{"empty installation", func() error { _, err := l.ActivateMAK(ctx, makKey("key-in001", 5), "", now); return err }, hresult.InvalidArg},
-			{"no limit", func() error { _, err := l.ActivateMAK(ctx, makKey("key-in002", 0), "hw/ent", now); return err }, hresult.InvalidArg},
-			{"host key as MAK", func() error { _, err := l.ActivateMAK(ctx, hostKey("key-in003"), "hw/ent", now); return err }, hresult.InvalidArg},
+			{"empty installation", func() error { _, err := l.ActivateMAK(ctx, makKey("key-in001", 5), Installation{ID: ""}, now); return err }, hresult.InvalidArg},
+			{"no limit", func() error { _, err := l.ActivateMAK(ctx, makKey("key-in002", 0), Installation{ID: "hw/ent"}, now); return err }, hresult.InvalidArg},
+			{"host key as MAK", func() error { _, err := l.ActivateMAK(ctx, hostKey("key-in003"), Installation{ID: "hw/ent"}, now); return err }, hresult.InvalidArg},
 			{"empty host", func() error { _, err := l.ActivateHost(ctx, hostKey("key-in004"), "", now); return err }, hresult.InvalidArg},
 			{"MAK row used as host key", func() error { _, err := l.ActivateHost(ctx, hostKey("key-typ01"), "kms", now); return err }, hresult.BadRequest},
 			{"empty id", func() error { return l.Block(ctx, KeyRef{}, now) }, hresult.InvalidArg},
@@ -180,7 +180,7 @@ func TestMigrationIdempotent(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		first := open(t, dsn)
 		k := makKey("key-mig01", 5)
-		if _, err := first.ActivateMAK(context.Background(), k, "hw/ent", now); err != nil {
+		if _, err := first.ActivateMAK(context.Background(), k, Installation{ID: "hw/ent"}, now); err != nil {
 			t.Fatal(err)
 		}
 		second := open(t, dsn) // while the first is open
@@ -250,7 +250,7 @@ func TestCancelledSpendsNothing(t *testing.T) {
 		k := makKey("key-can01", 5)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		_, err := l.ActivateMAK(ctx, k, "hw/ent", now)
+		_, err := l.ActivateMAK(ctx, k, Installation{ID: "hw/ent"}, now)
 		wantErr(t, err, hresult.ServiceFailure, "")
 		wantStatus(t, l, k, KeyStatus{Used: 0, Limit: 5, Remaining: 5})
 		if err := l.Ping(context.Background()); err != nil {

@@ -39,7 +39,7 @@ func TestOpenNeedsCreate(t *testing.T) {
 			wantRefused(t, err, "holds no volact ledger")
 		}
 		created := open(t, dsn)
-		if _, err := created.ActivateMAK(context.Background(), makKey("key-open1", 5), "hw/a", now); err != nil {
+		if _, err := created.ActivateMAK(context.Background(), makKey("key-open1", 5), Installation{ID: "hw/a"}, now); err != nil {
 			t.Fatal(err)
 		}
 		l, err = Open(context.Background(), dsn, testRoot)

@@ -19,7 +19,7 @@ func raceMAK(t *testing.T, ledgers []*Ledger, k KeyRef, n, installs, want int) {
 	var spent atomic.Int64
 	errs := race(n, func(i int) error {
 		l := ledgers[i%len(ledgers)]
-		res, err := l.ActivateMAK(context.Background(), k, fmt.Sprintf("hw-%d/ent", i%installs), now)
+		res, err := l.ActivateMAK(context.Background(), k, Installation{ID: fmt.Sprintf("hw-%d/ent", i%installs)}, now)
 		if res.Spent {
 			spent.Add(1)
 		}
@@ -141,7 +141,7 @@ func BenchmarkActivateMAK(b *testing.B) {
 					b.RunParallel(func(pb *testing.PB) {
 						for pb.Next() {
 							install := fmt.Sprintf("hw-%d/ent", seq.Add(1))
-							if _, err := l.ActivateMAK(context.Background(), k, install, now); err != nil {
+							if _, err := l.ActivateMAK(context.Background(), k, Installation{ID: install}, now); err != nil {
 								b.Error(err)
 								return
 							}

@@ -89,6 +89,9 @@ var migrations = [][]string{
 			conflict_at   TEXT NOT NULL DEFAULT ''
 		)`,
 	},
+	{ // 6: the identity sources of each MAK activation (install.go)
+		`ALTER TABLE activations ADD COLUMN sources TEXT NOT NULL DEFAULT ''`,
+	},
 }
 
 // migrate applies the missing migrations in one transaction. On PostgreSQL

@@ -31,10 +31,10 @@ func TestVelocityLimit(t *testing.T) {
 		l.SetVelocity(Velocity{Limit: 3})
 		k := makKey("key-velo1", 100)
 		for i := range 6 {
-			if _, err := l.ActivateMAK(ctx, k, fmt.Sprintf("hw-%d/ent", i), now); err != nil {
+			if _, err := l.ActivateMAK(ctx, k, Installation{ID: fmt.Sprintf("hw-%d/ent", i)}, now); err != nil {
 				t.Fatalf("activation %d: %v", i, err)
 			}
-			if _, err := l.ActivateMAK(ctx, k, fmt.Sprintf("hw-%d/ent", i), now); err != nil { // a repeat
+			if _, err := l.ActivateMAK(ctx, k, Installation{ID: fmt.Sprintf("hw-%d/ent", i)}, now); err != nil { // a repeat
 				t.Fatalf("repeat %d: %v", i, err)
 			}
 		}
@@ -44,7 +44,7 @@ func TestVelocityLimit(t *testing.T) {
 		wantStatus(t, l, k, KeyStatus{Used: 6, Limit: 100, Remaining: 94, Activations: 6})
 		later := now.Add(time.Hour)
 		for i := range 4 {
-			if _, err := l.ActivateMAK(ctx, k, fmt.Sprintf("late-%d/ent", i), later); err != nil {
+			if _, err := l.ActivateMAK(ctx, k, Installation{ID: fmt.Sprintf("late-%d/ent", i)}, later); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -68,13 +68,13 @@ func TestVelocityBlockAndUnblock(t *testing.T) {
 		l.SetVelocity(Velocity{Limit: 2, Block: true})
 		k := makKey("key-velo2", 100)
 		for i := range 2 {
-			if _, err := l.ActivateMAK(ctx, k, fmt.Sprintf("hw-%d/ent", i), now); err != nil {
+			if _, err := l.ActivateMAK(ctx, k, Installation{ID: fmt.Sprintf("hw-%d/ent", i)}, now); err != nil {
 				t.Fatal(err)
 			}
 		}
-		_, err := l.ActivateMAK(ctx, k, "hw-2/ent", now)
+		_, err := l.ActivateMAK(ctx, k, Installation{ID: "hw-2/ent"}, now)
 		wantErr(t, err, hresult.KeyBlocked, "MAK ...VELO2 is blocked: more than 2 new activations in one hour")
-		_, err = l.ActivateMAK(ctx, k, "hw-0/ent", now)
+		_, err = l.ActivateMAK(ctx, k, Installation{ID: "hw-0/ent"}, now)
 		wantErr(t, err, hresult.KeyBlocked, "MAK ...VELO2 is blocked")
 		wantStatus(t, l, k, KeyStatus{Used: 2, Limit: 100, Remaining: 98, Blocked: true, Activations: 2})
 		if err := l.Unblock(ctx, k, now.Add(time.Minute)); err != nil {
@@ -82,11 +82,11 @@ func TestVelocityBlockAndUnblock(t *testing.T) {
 		}
 		at := now.Add(2 * time.Minute) // the same hour
 		for i := 2; i < 4; i++ {       // a fresh count after the unblock
-			if _, err := l.ActivateMAK(ctx, k, fmt.Sprintf("hw-%d/ent", i), at); err != nil {
+			if _, err := l.ActivateMAK(ctx, k, Installation{ID: fmt.Sprintf("hw-%d/ent", i)}, at); err != nil {
 				t.Fatalf("after unblock, activation %d: %v", i, err)
 			}
 		}
-		_, err = l.ActivateMAK(ctx, k, "hw-9/ent", at)
+		_, err = l.ActivateMAK(ctx, k, Installation{ID: "hw-9/ent"}, at)
 		wantErr(t, err, hresult.KeyBlocked, "MAK ...VELO2 is blocked: more than 2 new activations in one hour")
 		got := eventKinds(t, l)
 		if want := []string{EventVelocityBlock, EventUnblocked, EventVelocityBlock}; fmt.Sprint(got) != fmt.Sprint(want) {

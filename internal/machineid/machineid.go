@@ -14,6 +14,9 @@
 // Every value is hashed with a domain-separation prefix that names the
 // source ("volact machine source v1\x00<name>\x00<value>"): raw
 // identifiers never leave the machine and never reach the store.
+// The digests travel in MAK activation requests, where the activation
+// service matches them the same way to tell a clone from the machine it
+// was copied from.
 //
 // # Sources
 //
@@ -194,4 +197,18 @@ func hardwareID(raw string) string {
 func digest(name, value string) string {
 	sum := sha256.Sum256([]byte("volact machine source v1\x00" + name + "\x00" + value))
 	return hex.EncodeToString(sum[:16])
+}
+
+// IsDigest reports whether d has the form of a source digest: 32
+// lower-case hex characters.
+func IsDigest(d string) bool {
+	if len(d) != 32 {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if c := d[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

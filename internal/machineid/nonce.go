@@ -19,9 +19,10 @@ const saltSize = 12
 // salt, the hardware id and every source digest. The server echoes the
 // nonce in the grant it signs, so the identity the client records with
 // the grant is bound to the signature: [Identity.Committed] detects a
-// record edited in the store (to make a clone match, say). The server sees
-// only the salt and the hash. It needs no change; to it this is an opaque
-// nonce of 42 characters.
+// record edited in the store (to make a clone match, say). A MAK request
+// also carries the source digests (never the raw values): the activation
+// service checks them against this commitment and records them, so that
+// a clone sharing the hardware id is counted as another machine.
 func (id Identity) Nonce() (string, error) {
 	salt := make([]byte, saltSize)
 	if _, err := rand.Read(salt); err != nil {

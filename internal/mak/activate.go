@@ -105,24 +105,33 @@ func (s *Server) activate(ctx context.Context, req protocol.ActivationRequest, c
 	}
 	s.recordClientState(ctx, req, prod.SKU, now)
 	ref := makRef(k, prod)
-	res, err := s.ledger.ActivateMAK(ctx, ref, installID(req.HardwareID, prod.SKU), now)
+	res, err := s.ledger.ActivateMAK(ctx, ref, ledger.Installation{ID: installID(req.HardwareID, prod.SKU), Sources: req.Sources}, now)
 	if err != nil {
 		return protocol.Envelope{}, s.logRefusal(ctx, err, req.HardwareID, prod.SKU, k.Last5(), now)
 	}
 	env, err := s.logged(ctx, protocol.Grant{
 		Kind: protocol.KindMAK, SKU: prod.SKU, HardwareID: req.HardwareID, CMID: req.CMID,
-		IssuedAt: now, Issuer: Issuer, KeyLast5: k.Last5(), Nonce: req.Nonce,
+		IssuedAt: now, Issuer: Issuer, KeyLast5: k.Last5(), Nonce: req.Nonce, Instance: grantInstance(res.Instance),
 	}, now, req.KnownTrees)
 	if err != nil {
 		return protocol.Envelope{}, err
 	}
 	s.log.InfoContext(ctx, "activated", "key", k.Redacted(), "key_id", ref.ID, "sku", prod.SKU,
-		"hardware_id", req.HardwareID, "spent", res.Spent, "used", res.Used, "limit", res.Limit)
+		"hardware_id", req.HardwareID, "instance", res.Instance, "spent", res.Spent, "used", res.Used, "limit", res.Limit)
 	return env, nil
 }
 
 // installID names one installation in the ledger: hardware id and SKU.
 func installID(hwid, sku string) string { return hwid + "/" + sku }
+
+// grantInstance is Grant.Instance for the ledger's instance n: 0 for the
+// first machine with a hardware id, so that its grants read as before.
+func grantInstance(n int) int {
+	if n <= 1 {
+		return 0
+	}
+	return n
+}
 
 // handleHostActivate is POST /v1/host/activate: it certifies a KMS host's
 // public key for the group its host key allows.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/machineid"
 )
 
 // Version is the protocol version clients send in requests.
@@ -41,7 +42,19 @@ type ActivationRequest struct {
 	// is among them answers with a Consistency proof from that size.
 	// Optional: older clients do not send it.
 	KnownTrees map[string]int64 `json:"known_trees,omitempty"`
+	// Sources are the digests of the machine's identity sources (package
+	// machineid) that Nonce commits to. The activation service records
+	// them with a MAK activation, so that a machine that shares the
+	// hardware id but not the hardware (a cloned VM) spends an activation
+	// of its own. Optional: clients without sources send none.
+	Sources []machineid.Source `json:"sources,omitempty"`
 }
+
+// Limits on ActivationRequest.Sources.
+const (
+	MaxSources       = 16 // sources per request
+	MaxSourceDigests = 64 // digests per source (one per MAC for "macs")
+)
 
 // ClientState is what a client reports about its local state in an
 // activation request (KMS, MAK and the proxy installation request). The
@@ -87,6 +100,33 @@ func (r ActivationRequest) Validate() error {
 			return badRequest("activation request names a log of negative size")
 		}
 	}
+	return r.validateSources()
+}
+
+// validateSources checks the request's identity sources: bounded, well
+// formed, and committed to by the nonce (the grant echoes the nonce, so
+// the sources the service records are the ones the client records).
+func (r ActivationRequest) validateSources() error {
+	if len(r.Sources) == 0 {
+		return nil
+	}
+	if len(r.Sources) > MaxSources {
+		return badRequest("activation request has %d identity sources (limit %d)", len(r.Sources), MaxSources)
+	}
+	for _, s := range r.Sources {
+		if len(s.Name) == 0 || len(s.Name) > 32 || len(s.Digests) == 0 || len(s.Digests) > MaxSourceDigests {
+			return badRequest("activation request has a malformed identity source")
+		}
+		for _, d := range s.Digests {
+			if !machineid.IsDigest(d) {
+				return badRequest("activation request has a malformed identity source digest")
+			}
+		}
+	}
+	id := machineid.Identity{HardwareID: r.HardwareID, Sources: r.Sources}
+	if !id.Committed(r.Nonce) {
+		return badRequest("activation request's identity sources are not the ones its nonce commits to")
+	}
 	return nil
 }
 
@@ -105,6 +145,11 @@ type Grant struct {
 	Issuer             string    `json:"issuer"`                                // host name or "service"
 	KeyLast5           string    `json:"key_last5,omitempty"`
 	Nonce              string    `json:"nonce"`
+	// Instance tells apart, for a MAK grant, machines that activated the
+	// key with the same hardware id but other hardware (see
+	// ActivationRequest.Sources): 2, 3, ... for the second and later; 0
+	// for the first.
+	Instance int `json:"instance,omitempty"`
 }
 
 // HostActivationRequest asks the activation service to certify a KMS host

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/machineid"
 )
 
 func sampleRequest() ActivationRequest {
@@ -29,6 +30,18 @@ func TestActivationRequestValidate(t *testing.T) {
 		{"kms without cmid", func(r *ActivationRequest) { r.Kind, r.CMID = KindKMS, "" }, "CMID"},
 		{"no nonce", func(r *ActivationRequest) { r.Nonce = "" }, "no nonce"},
 		{"no time", func(r *ActivationRequest) { r.ClientTime = time.Time{} }, "no client time"},
+		{"committed sources", func(r *ActivationRequest) { r.Sources, r.Nonce = committed(r.HardwareID, testSources()) }, ""},
+		{"sources the nonce does not commit to", func(r *ActivationRequest) {
+			r.Sources, r.Nonce = committed(r.HardwareID, testSources())
+			r.Sources = []machineid.Source{{Name: "machine-id", Digests: []string{strings.Repeat("9", 32)}}}
+		}, "not the ones its nonce commits to"},
+		{"sources with an opaque nonce", func(r *ActivationRequest) { r.Sources = testSources() }, "not the ones its nonce commits to"},
+		{"a malformed digest", func(r *ActivationRequest) {
+			r.Sources = []machineid.Source{{Name: "machine-id", Digests: []string{"<script>"}}}
+		}, "malformed identity source digest"},
+		{"too many sources", func(r *ActivationRequest) {
+			r.Sources = make([]machineid.Source, MaxSources+1)
+		}, "identity sources (limit 16)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,6 +57,20 @@ func TestActivationRequestValidate(t *testing.T) {
 			wantCode(t, err, hresult.BadRequest, tt.want)
 		})
 	}
+}
+
+func testSources() []machineid.Source {
+	return []machineid.Source{{Name: "machine-id", Digests: []string{strings.Repeat("1", 32)}},
+		{Name: "macs", Digests: []string{strings.Repeat("a", 32), strings.Repeat("b", 32)}}}
+}
+
+// committed returns sources with a nonce that commits to them.
+func committed(hwid string, sources []machineid.Source) ([]machineid.Source, string) {
+	n, err := machineid.Identity{HardwareID: hwid, Sources: sources}.Nonce()
+	if err != nil {
+		panic(err)
+	}
+	return sources, n
 }
 
 func TestHostActivationRequestValidate(t *testing.T) {

@@ -45,7 +45,9 @@ func appendGrant(b []byte, g *Grant) (_ []byte, ok bool) {
 		b = appendField(b, `","key_last5":"`, g.KeyLast5)
 	}
 	b = appendField(b, `","nonce":"`, g.Nonce)
-	return append(b, `"}`...), true
+	b = append(b, '"')
+	b = appendInt(b, `,"instance":`, g.Instance)
+	return append(b, '}'), true
 }
 
 // appendField appends the JSON text prefix and then s.

@@ -22,6 +22,7 @@ func TestAppendGrantIsJSON(t *testing.T) {
 		{"full", full, true},
 		{"zero", Grant{IssuedAt: time.Unix(0, 0).UTC()}, true},
 		{"mak", Grant{Kind: KindMAK, SKU: "s", HardwareID: "h", IssuedAt: now.Truncate(time.Second), Issuer: "service", KeyLast5: "ABCDE", Nonce: "n"}, true},
+		{"mak clone", Grant{Kind: KindMAK, SKU: "s", HardwareID: "h", IssuedAt: now.Truncate(time.Second), Issuer: "service", KeyLast5: "ABCDE", Nonce: "n", Instance: 2}, true},
 		{"negative count", func() Grant { g := full; g.CurrentCount = -1; return g }(), true},
 		{"quote", func() Grant { g := full; g.Nonce = `a"b`; return g }(), false},
 		{"html", func() Grant { g := full; g.Issuer = "a<b&c>"; return g }(), false},

@@ -3,6 +3,7 @@ package trueup
 import (
 	"encoding/json"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/volact/volact/internal/protocol"
@@ -34,8 +35,9 @@ type GroupCount struct {
 }
 
 // KeyCount is one MAK or retail key (by its last 5 characters, all a log
-// holds): the distinct installations (hardware id and SKU) granted, which
-// is the activations spent.
+// holds): the distinct installations (hardware id, SKU and instance: a
+// clone that kept the hardware id is another) granted, which is the
+// activations spent.
 type KeyCount struct {
 	KeyLast5 string `json:"key_last5"`
 	SKU      string `json:"sku"`
@@ -85,6 +87,7 @@ type leaf struct {
 	Machine    string    `json:"machine"`
 	HostID     string    `json:"host_id"`
 	Groups     []string  `json:"groups"`
+	Instance   int       `json:"instance"` // MAK: machines sharing a hardware id
 }
 
 func (t *tally) add(data []byte) {
@@ -104,7 +107,7 @@ func (t *tally) add(data []byte) {
 		if t.installs[id] == nil {
 			t.installs[id] = map[string]bool{}
 		}
-		t.installs[id][l.HardwareID+"/"+l.SKU] = true
+		t.installs[id][l.HardwareID+"/"+l.SKU+"#"+strconv.Itoa(l.Instance)] = true
 	case l.Kind == protocol.KindRefusal && l.KeyLast5 != "":
 		t.key(l.KeyLast5, l.SKU).Refusals++
 	case l.Kind == protocol.KindRefusal && l.Group != "":

@@ -131,3 +131,22 @@ func TestTamperingNamesTheFirstBadIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestTrueUpMAKInstances: a MAK's spent activations are its distinct
+// installations, and a clone that kept the hardware id (another instance)
+// is one of them; a repeat is not.
+func TestTrueUpMAKInstances(t *testing.T) {
+	mak := func(hwid string, instance int) []byte {
+		b, _ := protocol.EncodePayload(protocol.Grant{Kind: protocol.KindMAK, SKU: "suite-pro", HardwareID: hwid,
+			IssuedAt: t0, Issuer: "service", KeyLast5: "6789B", Nonce: "n", Instance: instance})
+		return b
+	}
+	data, root := export(t, key(2), [][]byte{mak("hw-1", 0), mak("hw-1", 0), mak("hw-1", 2), mak("hw-2", 0)})
+	rep, err := trueup.Verify(bytes.NewReader(data), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Keys) != 1 || rep.Keys[0].Spent != 3 || rep.Keys[0].Grants != 4 {
+		t.Fatalf("keys %+v, want ...6789B with 3 activations spent in 4 grants", rep.Keys)
+	}
+}
