@@ -162,9 +162,18 @@ func TestInvalidInput(t *testing.T) {
 			call func() error
 			code hresult.Code
 		}{
-			{"empty installation", func() error { _, err := l.ActivateMAK(ctx, makKey("key-in001", 5), Installation{ID: ""}, now); return err }, hresult.InvalidArg},
-			{"no limit", func() error { _, err := l.ActivateMAK(ctx, makKey("key-in002", 0), Installation{ID: "hw/ent"}, now); return err }, hresult.InvalidArg},
-			{"host key as MAK", func() error { _, err := l.ActivateMAK(ctx, hostKey("key-in003"), Installation{ID: "hw/ent"}, now); return err }, hresult.InvalidArg},
+			{"empty installation", func() error {
+				_, err := l.ActivateMAK(ctx, makKey("key-in001", 5), Installation{ID: ""}, now)
+				return err
+			}, hresult.InvalidArg},
+			{"no limit", func() error {
+				_, err := l.ActivateMAK(ctx, makKey("key-in002", 0), Installation{ID: "hw/ent"}, now)
+				return err
+			}, hresult.InvalidArg},
+			{"host key as MAK", func() error {
+				_, err := l.ActivateMAK(ctx, hostKey("key-in003"), Installation{ID: "hw/ent"}, now)
+				return err
+			}, hresult.InvalidArg},
 			{"empty host", func() error { _, err := l.ActivateHost(ctx, hostKey("key-in004"), "", now); return err }, hresult.InvalidArg},
 			{"MAK row used as host key", func() error { _, err := l.ActivateHost(ctx, hostKey("key-typ01"), "kms", now); return err }, hresult.BadRequest},
 			{"empty id", func() error { return l.Block(ctx, KeyRef{}, now) }, hresult.InvalidArg},
