@@ -115,3 +115,19 @@ func (c *Client) observe(st *State, now time.Time) {
 		}
 	}
 }
+
+// unobserved reports whether a product's grant is not for this hardware
+// although no command has started its out-of-tolerance grace yet (observe
+// has not run since the hardware changed).
+func (c *Client) unobserved(st *State) bool {
+	for _, p := range st.Products {
+		if p.Grant == nil {
+			continue
+		}
+		m, _ := c.machine(*p)
+		if license.ObserveOn(p.Product, time.Time{}, m).GraceKind != p.GraceKind {
+			return true
+		}
+	}
+	return false
+}

@@ -263,3 +263,31 @@ func TestHardwareLegacyGrant(t *testing.T) {
 		t.Fatalf("after reactivation the clone is %s %+v", p.Status, p.Hardware)
 	}
 }
+
+// TestCloneGraceRunsOnReadOnlyVerbs runs only dstatus on a clone of an
+// activated machine, a month apart: the out-of-tolerance grace starts the
+// first time a verb sees the clone and runs out, instead of starting
+// afresh on every read (a clone that never runs a writing verb would
+// otherwise never reach notification).
+func TestCloneGraceRunsOnReadOnlyVerbs(t *testing.T) {
+	s := newMAKService(t)
+	key := s.mint(t, productkey.MAK, "suite-pro", 5)
+	dir := filepath.Join(t.TempDir(), "store")
+	c := onHardware(s, dir, original.identity(t))
+	if _, err := c.InstallKey(key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Activate(context.Background(), client.ActOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	clk := &clockAt{mt0}
+	cl := client.New(client.Options{StoreDir: dir, CatalogPath: filepath.Join(s.auth.Dir, authority.CatalogFile),
+		Now: clk.now, Identity: clone.identity(t)})
+	if p := status(t, cl, "suite-pro"); p.Status != license.OOTGrace || p.GraceRemainingMinutes != 30*24*60 {
+		t.Fatalf("first read on the clone: %s, %d minutes", p.Status, p.GraceRemainingMinutes)
+	}
+	clk.t = mt0.Add(31 * 24 * time.Hour)
+	if p := status(t, cl, "suite-pro"); p.Status != license.Notification {
+		t.Fatalf("a month of reads later: %s, %d minutes of grace", p.Status, p.GraceRemainingMinutes)
+	}
+}

@@ -12,11 +12,23 @@ import (
 // Status returns every installed product's status; with all, catalog
 // products without a key are listed too. It reads the store without taking
 // the lock and writes nothing, except the trusted clock when the system
-// clock is found rolled back (see keepClock).
+// clock is found rolled back (see keepClock) and the start of an
+// out-of-tolerance grace when the hardware changed (see unobserved).
 func (c *Client) Status(all bool) (*Report, error) {
 	st, cat, err := c.load()
 	if err != nil {
 		return nil, err
+	}
+	if c.unobserved(st) {
+		// The hardware changed and no verb wrote the store since: record
+		// now as the start of the out-of-tolerance grace (best effort, as
+		// keepClock), so that a clone that only ever reads its status does
+		// not stay in a fresh grace forever.
+		if c.update(func(*State, *catalog.Catalog, time.Time) error { return nil }) == nil {
+			if st, cat, err = c.load(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	now, rolledBack := c.clock(st)
 	c.keepClock(rolledBack)

@@ -38,6 +38,7 @@ owns a data directory: install-key, activate and set refuse while it serves
 	cmd.AddCommand(newKmsInstallKeyCmd(f), newKmsActivateCmd(f), newKmsServeCmd(f), newKmsStatusCmd(f),
 		newKmsHistoryCmd(f), newKmsSetCmd(f), newKmsBenchCmd(f), newKmsEventsCmd(f),
 		newKmsLedgerCmd(f), newKmsInitDBCmd(f), newKmsReportCmd(f))
+	guardHostOverrides(f, cmd)
 	return cmd
 }
 
@@ -50,10 +51,11 @@ func dataFlag(cmd *cobra.Command, dir *string) {
 func newKmsInstallKeyCmd(f *cmdutil.Factory) *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
-		Use:     "install-key KEY --data DIR",
-		Short:   "Install a KMS host key (replaces the key of the same group)",
-		Example: "  volactd kms install-key XXXXX-XXXXX-XXXXX-XXXXX-XXXXX --data /var/lib/volact-kms --catalog catalog.json",
-		Args:    cmdutil.Args(1, 1),
+		Use:         "install-key KEY --data DIR",
+		Short:       "Install a KMS host key (replaces the key of the same group)",
+		Example:     "  volactd kms install-key XXXXX-XXXXX-XXXXX-XXXXX-XXXXX --data /var/lib/volact-kms --catalog catalog.json",
+		Args:        cmdutil.Args(1, 1),
+		Annotations: map[string]string{ownOverrideCheck: "the catalog being installed"},
 		RunE: func(cmd *cobra.Command, a []string) error {
 			var catData []byte
 			if f.Opts.Catalog != "" {
@@ -93,9 +95,6 @@ each at most 10 times.`,
 		Example: "  volactd kms activate --data /var/lib/volact-kms --service https://activation.example.com",
 		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkHostOverrides(f, dir, nil); err != nil {
-				return err
-			}
 			hostID, err := machineid.ID(f.Getenv("VOLACT_MACHINE_ID"))
 			if err != nil {
 				return err
@@ -148,9 +147,6 @@ host keeps answering from its own journal while the database is away
 			}
 			log, err := newLogger(f.IO.ErrOut, logFormat)
 			if err != nil {
-				return err
-			}
-			if err := checkHostOverrides(f, dir, nil); err != nil {
 				return err
 			}
 			hostID, err := machineid.ID(f.Getenv("VOLACT_MACHINE_ID"))

@@ -66,7 +66,7 @@ vendor's decision, not the user's.`,
 					return cmdutil.Invalidf("--allow-overrides: %s already holds an authority, whose catalog is signed", sf.dir)
 				}
 				a, err = loadAuthority(f, sf.dir)
-			} else {
+			} else if err = checkInitOverrides(f, allowed); err == nil {
 				a, err = authority.Init(sf.dir, f.MustNow(), authority.AllowOverrides(allowed...))
 			}
 			if err != nil {

@@ -1,6 +1,10 @@
 package servercli
 
 import (
+	"slices"
+
+	"github.com/spf13/cobra"
+
 	"github.com/volact/volact/internal/authority"
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/cmdutil"
@@ -50,4 +54,45 @@ func checkHostOverrides(f *cmdutil.Factory, dir string, catData []byte) error {
 		return nil
 	}
 	return checkOverrides(f, cat)
+}
+
+// ownOverrideCheck marks a verb under kms that checks the overrides itself
+// (install-key: against the catalog it installs), so guardHostOverrides
+// leaves it alone.
+const ownOverrideCheck = "volact/own-override-check"
+
+// guardHostOverrides makes every verb under cmd that takes --data check
+// the overrides against the host's catalog (checkHostOverrides) before it
+// runs: status, history, events and the rest read the clock too, so no
+// verb of the host may honour VOLACT_CLOCK_OFFSET or VOLACT_MACHINE_ID
+// against its catalog's policy.
+func guardHostOverrides(f *cmdutil.Factory, cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		guardHostOverrides(f, c)
+	}
+	run := cmd.RunE
+	if run == nil || cmd.Flags().Lookup("data") == nil || cmd.Annotations[ownOverrideCheck] != "" {
+		return
+	}
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		dir, err := c.Flags().GetString("data")
+		if err != nil {
+			return err
+		}
+		if err := checkHostOverrides(f, dir, nil); err != nil {
+			return err
+		}
+		return run(c, args)
+	}
+}
+
+// checkInitOverrides checks the one override mak init reads, the clock
+// (the catalog's issue time), against the overrides the new catalog will
+// allow: a clock moved without that policy is refused as everywhere else.
+func checkInitOverrides(f *cmdutil.Factory, allowed []string) error {
+	if f.Getenv(catalog.OverrideVariable(catalog.OverrideClock)) == "" || slices.Contains(allowed, catalog.OverrideClock) {
+		return nil
+	}
+	var none *catalog.Catalog
+	return none.OverrideRefused(catalog.OverrideClock)
 }
