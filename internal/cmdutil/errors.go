@@ -42,6 +42,7 @@ var ErrSilent = errors.New("already reported")
 // arguments as given, to decide whether an error is printed as JSON.
 func Execute(f *Factory, root *cobra.Command, args, rawArgs []string) int {
 	root.SetArgs(args)
+	guardGroups(root)
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)

@@ -1,6 +1,8 @@
 package cmdutil
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -40,5 +42,30 @@ func newHelpCmd(prog string) *cobra.Command {
 			cmd.InitDefaultHelpFlag()
 			return cmd.Help()
 		},
+	}
+}
+
+// guardGroups makes every command group under root (a command that only
+// holds verbs, such as "volact catalog" or "volactd kms") answer an
+// unknown verb as a usage error: one line and exit 2, where cobra prints
+// the group's usage and exits 0, so that a script cannot tell a typo
+// from success. A group without arguments still prints its usage. The
+// root itself is left to cobra, which already refuses an unknown verb.
+func guardGroups(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		guardGroups(c)
+		if !c.HasSubCommands() || c.Runnable() {
+			continue
+		}
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return c.Help()
+			}
+			msg := fmt.Sprintf("unknown command %s for %q", strconv.QuoteToASCII(args[0]), c.CommandPath())
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += fmt.Sprintf("; did you mean %q?", s[0])
+			}
+			return &UsageError{Err: errors.New(msg)}
+		}
 	}
 }

@@ -91,6 +91,11 @@ func TestDecodeKeysNested(t *testing.T) {
 		{"map value case", `{"by_id":{"a":{"X":1}}}`, `field "X" differs in case`},
 		{"map keys may differ in case", `{"more":{"a":"1","A":"2"}}`, ""},
 		{"map duplicate key", `{"more":{"a":"1","a":"2"}}`, `duplicate key "a"`},
+		// encoding/json turns each invalid UTF-8 byte of a key into U+FFFD,
+		// so these keys are one key to it.
+		{"map duplicate by invalid UTF-8", "{\"more\":{\"a\xff\":\"1\",\"a\xfe\":\"2\"}}", "duplicate key \"a\ufffd\""},
+		{"map duplicate by invalid UTF-8 and escape", "{\"more\":{\"a\xff\":\"1\",\"a\\ufffd\":\"2\"}}", "duplicate key \"a\ufffd\""},
+		{"distinct invalid UTF-8 keys", "{\"more\":{\"a\xff\":\"1\",\"a\xff\xff\":\"2\"}}", ""},
 		{"duplicate inside any", `{"any":[{"a":1,"a":2}]}`, `duplicate key "a"`},
 		{"duplicate inside raw", `{"raw":{"a":1,"a":2}}`, `duplicate key "a"`},
 		{"untagged name case", `{"plain":"p"}`, `field "plain" differs in case from "Plain"`},

@@ -8,13 +8,14 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // checkKeys walks the one JSON value in data (already decoded without
 // error, so well-formed) alongside the Go type t and refuses duplicate
 // keys in any object and keys that name a struct field of t only when
-// case is ignored. It allocates only for keys with escapes and for
-// objects of more than 16 keys.
+// case is ignored. It allocates only for keys with escapes or invalid
+// UTF-8 and for objects of more than 16 keys.
 func checkKeys(data []byte, t reflect.Type) error {
 	s := scanner{data: data}
 	return s.value(t)
@@ -101,7 +102,9 @@ func (s *scanner) object(t reflect.Type) error {
 		}
 		raw, escaped := s.str()
 		key := raw
-		if escaped {
+		// encoding/json unescapes a key and turns each invalid UTF-8 byte
+		// into U+FFFD: compare keys as it will see them.
+		if escaped || !utf8.Valid(raw) {
 			var k string
 			if err := json.Unmarshal(s.data[s.i-len(raw)-2:s.i], &k); err != nil {
 				return err

@@ -58,6 +58,14 @@ func InstallKey(dir, key string, catalogData []byte, now time.Time) (HostKey, er
 		var cat *catalog.Catalog
 		var err error
 		if catalogData != nil {
+			// Before the catalog is stored: kms.db keeps the authority it
+			// belongs to (root.go), whatever catalog.json says.
+			if cat, err = catalog.Parse(catalogData); err != nil {
+				return err
+			}
+			if err := checkRoot(context.Background(), db, dbPath(dir), cat.RootFingerprint(), true); err != nil {
+				return err
+			}
 			cat, err = installCatalog(dir, catalogData)
 		} else {
 			cat, err = readCatalog(dir)

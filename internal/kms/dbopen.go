@@ -27,8 +27,9 @@ const (
 // requests so that commits are few. Only install-key (dbCreate) makes the
 // file: a missing, empty, damaged or foreign kms.db is refused with exit 7
 // rather than taken for a new host, which would start every count and the
-// history afresh. The file is restricted to its owner (0600); SQLite's
-// -wal and -shm files take its mode.
+// history afresh, and so is one of another authority than the catalog
+// beside it (checkDirRoot). The file is restricted to its owner (0600);
+// SQLite's -wal and -shm files take its mode.
 func openDB(path string, mode openMode) (*sql.DB, error) {
 	st, err := os.Stat(path)
 	switch {
@@ -55,6 +56,10 @@ func openDB(path string, mode openMode) (*sql.DB, error) {
 	}
 	db.SetMaxOpenConns(1)
 	if err := checkDB(db, path, mode); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := checkDirRoot(db, path, mode); err != nil { // root.go
 		db.Close()
 		return nil, err
 	}

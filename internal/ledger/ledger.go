@@ -121,6 +121,9 @@ type backend interface {
 	migrationLock() string
 	// noTable reports whether err says that a table does not exist.
 	noTable(err error) bool
+	// tableNames is a query of one column, name: the tables of the
+	// database (of the current schema, on PostgreSQL), not the engine's own.
+	tableNames() string
 	// damaged reports whether err says that the database file is damaged
 	// or is not a database at all.
 	damaged(err error) bool

@@ -95,6 +95,41 @@ func TestOpenRefusesEmptyAndForeignFiles(t *testing.T) {
 	}
 }
 
+// Create sets a ledger up only in an empty database or one that holds this
+// authority's ledger: never beside another program's tables (a KMS host's
+// kms.db given to mak init --db by mistake), which it would mix with its own.
+func TestCreateRefusesForeignDatabase(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		var b backend
+		var err error
+		if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+			b, err = openSQLite(ctx, path, true)
+		} else {
+			b, _, err = openPostgres(ctx, dsn)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.inTx(ctx, func(q querier) error {
+			_, err := q.exec(ctx, `CREATE TABLE notes (x TEXT)`)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		b.close()
+		if l, err := Create(ctx, dsn, testRoot); err == nil {
+			l.Close()
+			t.Fatal("Create set a ledger up beside another program's table")
+		} else {
+			wantRefused(t, err, "holds another program's data")
+		}
+		if _, err := Open(ctx, dsn, testRoot); err == nil {
+			t.Fatal("Open found a ledger after the refused Create")
+		}
+	})
+}
+
 // A ledger from before roots were recorded is claimed by the first Open.
 func TestOpenClaimsOldLedger(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")

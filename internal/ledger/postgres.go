@@ -128,6 +128,10 @@ func (p *pgBackend) inTx(ctx context.Context, fn func(querier) error) error {
 	return tx.Commit(ctx)
 }
 
+func (p *pgBackend) tableNames() string {
+	return `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`
+}
+
 // noTable: undefined_table.
 func (p *pgBackend) noTable(err error) bool {
 	var pe *pgconn.PgError

@@ -106,6 +106,9 @@ func (l *Ledger) migrate(ctx context.Context, create bool) error {
 			}
 		}
 		if create {
+			if err := l.checkEmpty(ctx, q); err != nil {
+				return err
+			}
 			if _, err := q.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 				version    INTEGER PRIMARY KEY,
 				applied_at TEXT NOT NULL
@@ -140,6 +143,23 @@ func (l *Ledger) migrate(ctx context.Context, create bool) error {
 		}
 		return nil
 	})
+}
+
+// checkEmpty refuses, for Create, a database that holds tables but no
+// ledger (no schema_version table): another program's data, such as a KMS
+// host's kms.db given to mak init --db by mistake, which a ledger set up
+// beside it would mix with its own.
+func (l *Ledger) checkEmpty(ctx context.Context, q querier) error {
+	var tables, version int
+	if err := q.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN name = 'schema_version' THEN 1 ELSE 0 END), 0) FROM (`+
+		l.b.tableNames()+`) t`).Scan(&tables, &version); err != nil {
+		return err
+	}
+	if tables > 0 && version == 0 {
+		return refused("the %s holds another program's data (%d tables, no volact ledger)", l.where, tables).
+			WithHint("give mak init --db a new file or an empty database: a ledger is never set up beside other data")
+	}
+	return nil
 }
 
 // stamp formats t for the database.

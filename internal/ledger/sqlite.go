@@ -103,6 +103,10 @@ func (s *sqliteBackend) noTable(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "no such table")
 }
 
+func (s *sqliteBackend) tableNames() string {
+	return `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`
+}
+
 func (s *sqliteBackend) damaged(err error) bool { return sqlitefile.IsDamaged(err) }
 
 func (s *sqliteBackend) retryable(err error) bool {

@@ -85,6 +85,7 @@ func newKmsInstallKeyCmd(f *cmdutil.Factory) *cobra.Command {
 
 func newKmsActivateCmd(f *cmdutil.Factory) *cobra.Command {
 	var dir string
+	var allowHTTP bool
 	cmd := &cobra.Command{
 		Use:   "activate --data DIR --service URL",
 		Short: "Activate the installed host keys against the activation service (host certificate)",
@@ -101,7 +102,11 @@ each at most 10 times.`,
 			}
 			ctx, stop := cmdutil.InterruptContext()
 			defer stop()
-			keys, err := kms.ActivateHost(ctx, dir, f.Opts.Service, hostID, nil, f.MustNow())
+			hc, err := hostKeyClient(ctx, f.Opts.Service, allowHTTP)
+			if err != nil {
+				return err
+			}
+			keys, err := kms.ActivateHost(ctx, dir, f.Opts.Service, hostID, hc, f.MustNow())
 			if err != nil {
 				return err
 			}
@@ -116,6 +121,7 @@ each at most 10 times.`,
 		},
 	}
 	dataFlag(cmd, &dir)
+	cmd.Flags().BoolVar(&allowHTTP, "allow-http", false, "send the host keys over plain http:// to a public address")
 	return cmd
 }
 

@@ -1,13 +1,18 @@
 package servercli
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/volact/volact/internal/cmdutil"
+	"github.com/volact/volact/internal/httpjson"
 	"github.com/volact/volact/internal/mak"
+	"github.com/volact/volact/internal/secretnet"
 )
 
 // addTokenFlags adds --token-file (env VOLACT_TOKEN_FILE) and the hidden,
@@ -45,4 +50,18 @@ func (s *serviceFlags) adminToken(f *cmdutil.Factory) (token, from string, err e
 // a config file; the environment was ruled out by the caller).
 func fromFlag(fs *pflag.FlagSet, name string) bool {
 	return fs != nil && fs.Changed(name)
+}
+
+// hostKeyClient is the HTTP client kms activate sends the KMS host keys
+// (in full) to the service with: https, or plain http only to a loopback,
+// private or link-local address unless allowHTTP, checked before anything
+// is contacted and again on every redirect (secretnet), as for a MAK.
+func hostKeyClient(ctx context.Context, service string, allowHTTP bool) (*http.Client, error) {
+	const what = "the KMS host key"
+	if service != "" {
+		if err := secretnet.Check(ctx, strings.TrimRight(service, "/")+"/v1/host/activate", what, allowHTTP, nil); err != nil {
+			return nil, err
+		}
+	}
+	return secretnet.Client(&http.Client{Timeout: httpjson.DefaultTimeout}, what, allowHTTP), nil
 }
