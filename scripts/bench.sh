@@ -3,8 +3,9 @@
 #
 # Runs the Go benchmarks (short benchtime), the client start-up comparison
 # (scripts/bench-start.sh), the KMS host against its floor and its memory
-# (scripts/bench-kms.sh), MAK activations/s (scripts/bench-mak.sh), the KMS
-# status page with 1M clients (scripts/bench-status.sh), KMS failover with a
+# (scripts/bench-kms.sh), MAK activations/s (scripts/bench-mak.sh), the
+# fleet simulator with 100,000 and 1,000,000 machines (scripts/bench-sim.sh),
+# the KMS status page with 1M clients (scripts/bench-status.sh), KMS failover with a
 # silent first host (scripts/bench-failover.sh) and KMS hosts sharing one
 # count on PostgreSQL (scripts/bench-shared.sh), each
 # if present, prints the report and writes it to testdata/bench/latest.md
@@ -93,6 +94,9 @@ fi
 section "KMS host" bash scripts/bench-kms.sh "$BIND"
 if [ -f scripts/bench-mak.sh ]; then
 	section "MAK activations/s" sh scripts/bench-mak.sh
+fi
+if [ -f scripts/bench-sim.sh ]; then
+	section "Fleet simulator: a year of 100,000 and 1,000,000 machines" bash scripts/bench-sim.sh
 fi
 if [ -f scripts/bench-status.sh ]; then
 	section "KMS status page with 1M clients in the history" bash scripts/bench-status.sh

@@ -23,6 +23,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+
+	"github.com/volact/volact/internal/license"
 )
 
 // FormatVersion is the only catalog version this build understands.
@@ -77,6 +79,20 @@ func (p Product) Rearms() int {
 		return DefaultRearmLimit
 	}
 	return p.RearmLimit
+}
+
+// LicensePolicy is the licensing rules of p as the client's core applies
+// them ([license.Evaluate], [license.Rearm]): the graces and the KMS
+// validity in days, and the rearms. The client and the fleet simulator
+// both take a product's rules from here.
+func (p Product) LicensePolicy() license.Policy {
+	const day = 24 * time.Hour
+	return license.Policy{
+		GraceDays:       int(p.Grace() / day),
+		OOTGraceDays:    int(p.OOTGrace() / day),
+		KMSValidityDays: int(p.KMSValidity() / day),
+		RearmLimit:      p.Rearms(),
+	}
 }
 
 func days(n, def int) time.Duration {

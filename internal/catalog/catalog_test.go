@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/license"
 )
 
 var issued = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -107,6 +108,26 @@ func TestProductDefaults(t *testing.T) {
 	p = Product{GraceDays: 10, OOTGraceDays: 7, KMSValidityDays: 90, RearmLimit: 2}
 	if p.Grace() != 10*day || p.OOTGrace() != 7*day || p.KMSValidity() != 90*day || p.Rearms() != 2 {
 		t.Errorf("overrides = %v %v %v %v", p.Grace(), p.OOTGrace(), p.KMSValidity(), p.Rearms())
+	}
+}
+
+// TestLicensePolicy: a product's rules as the licensing core gets them,
+// defaults filled in.
+func TestLicensePolicy(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		p    Product
+		want license.Policy
+	}{
+		{"defaults", Product{}, license.Policy{GraceDays: 30, OOTGraceDays: 30, KMSValidityDays: 180, RearmLimit: 5}},
+		{"overrides", Product{GraceDays: 10, OOTGraceDays: 7, KMSValidityDays: 90, RearmLimit: 2},
+			license.Policy{GraceDays: 10, OOTGraceDays: 7, KMSValidityDays: 90, RearmLimit: 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.p.LicensePolicy(); got != tc.want {
+				t.Errorf("LicensePolicy() = %+v, want %+v", got, tc.want)
+			}
+		})
 	}
 }
 

@@ -139,16 +139,6 @@ func (c *Client) installedRoot() (ed25519.PublicKey, error) {
 	return cat.Root(), nil
 }
 
-// policy returns the licensing rules of a catalog product.
-func policy(p catalog.Product) license.Policy {
-	return license.Policy{
-		GraceDays:       int(p.Grace() / (24 * time.Hour)),
-		OOTGraceDays:    int(p.OOTGrace() / (24 * time.Hour)),
-		KMSValidityDays: int(p.KMSValidity() / (24 * time.Hour)),
-		RearmLimit:      p.Rearms(),
-	}
-}
-
 // clock returns the trusted time for this invocation given the store's
 // trusted-time bookkeeping (see license.Clock), and updates it in st.
 func (c *Client) clock(st *State) (now time.Time, rolledBack bool) {

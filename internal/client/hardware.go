@@ -101,7 +101,7 @@ func (c *Client) machine(p Installed) (license.Machine, *HardwareStatus) {
 // evaluate is the state of p on this machine at now.
 func (c *Client) evaluate(p Installed, prod catalog.Product, now time.Time) license.Eval {
 	m, _ := c.machine(p)
-	return license.EvaluateOn(p.Product, policy(prod), now, m)
+	return license.EvaluateOn(p.Product, prod.LicensePolicy(), now, m)
 }
 
 // observe starts the out-of-tolerance grace of every product whose grant

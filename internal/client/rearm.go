@@ -36,7 +36,7 @@ func (c *Client) RearmStatus() ([]RearmInfo, error) {
 		if !ok {
 			continue
 		}
-		pol := policy(prod)
+		pol := prod.LicensePolicy()
 		e := c.evaluate(*p, prod, now)
 		out = append(out, RearmInfo{SKU: sku, Name: p.Name, Remaining: e.RearmRemaining, Used: p.RearmCount,
 			Limit: pol.WithDefaults().RearmLimit, Allowed: e.RearmAllowed, Reason: e.RearmBlockedReason})
@@ -68,7 +68,7 @@ func (c *Client) Rearm(sku string) ([]RearmInfo, error) {
 			p := st.Products[s]
 			prod, _ := cat.Product(s)
 			m, _ := c.machine(*p)
-			np, err := license.RearmOn(p.Product, policy(prod), now, m, c.opts.NewID())
+			np, err := license.RearmOn(p.Product, prod.LicensePolicy(), now, m, c.opts.NewID())
 			if err != nil {
 				e := hresult.From(err)
 				e.Msg = s + ": " + e.Msg
@@ -80,7 +80,7 @@ func (c *Client) Rearm(sku string) ([]RearmInfo, error) {
 			p := st.Products[s]
 			p.Product, p.Envelope, p.Hardware, p.CurrentCount = next[s], nil, nil, -1
 			prod, _ := cat.Product(s)
-			pol := policy(prod).WithDefaults()
+			pol := prod.LicensePolicy().WithDefaults()
 			out = append(out, RearmInfo{SKU: s, Name: p.Name, Used: p.RearmCount, Limit: pol.RearmLimit,
 				Remaining: pol.RearmLimit - p.RearmCount, Allowed: true})
 			st.record(now, s, "rearm", hresult.OK, "rearmed: grace reset, new CMID", "")

@@ -78,22 +78,32 @@ func TestSimBadInput(t *testing.T) {
 		{"negative count", "count: 400", "count: -400", `bad.yaml:18: machines[0].count: -400 is negative`},
 		{"outage ends before it starts", "from: 12, to: 22", "from: 22, to: 12", `bad.yaml:13: outages[0].to: the outage ends (day 12) before it starts (day 22)`},
 		{"product not in the catalog", "sku: server-std", "sku: server-dc", `bad.yaml:31: machines[2].sku: product "server-dc" is not in the catalog`},
+		{"fraction of a machine", "count: 300", "count: 30.5", `bad.yaml:26: machines[1].count: "30.5" is not a whole number`},
+		{"day as text", "from: 12, to: 22", "from: twelve, to: 22", `bad.yaml:13: outages[0].from: "twelve" is not a whole number`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, "bad.yaml")
 			if err := os.WriteFile(path, []byte(strings.Replace(string(good), tc.from, tc.to, 1)), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			page := filepath.Join(dir, "report.html")
-			code, out, errOut := runVolactd(t, "sim", path, "--html", page)
-			if code != 3 {
-				t.Errorf("exit %d, want 3", code)
+			page, old := filepath.Join(dir, "report.html"), filepath.Join(dir, "old.html")
+			if err := os.WriteFile(old, []byte("an older report"), 0o644); err != nil {
+				t.Fatal(err)
 			}
-			if out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, filepath.Join(dir, tc.want)) {
-				t.Errorf("stdout %q, stderr %q; want one line with %q", out, errOut, tc.want)
+			for _, html := range []string{page, old} {
+				code, out, errOut := runVolactd(t, "sim", path, "--html", html)
+				if code != 3 {
+					t.Errorf("exit %d, want 3", code)
+				}
+				if out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, filepath.Join(dir, tc.want)) {
+					t.Errorf("stdout %q, stderr %q; want one line with %q", out, errOut, tc.want)
+				}
 			}
 			if _, err := os.Stat(page); err == nil {
 				t.Error("the report was written")
+			}
+			if b, err := os.ReadFile(old); err != nil || string(b) != "an older report" {
+				t.Errorf("the older report was replaced or removed: %q %v", b, err)
 			}
 		})
 	}

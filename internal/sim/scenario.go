@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -112,6 +113,9 @@ func ParseScenario(name string, data []byte, cat *catalog.Catalog) (*Scenario, e
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlError(name, err)
+	}
+	if err := typeError(name, &root, reflect.TypeFor[Scenario](), nil); err != nil {
+		return nil, err
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)

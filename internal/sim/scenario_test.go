@@ -47,7 +47,14 @@ func TestBadScenarios(t *testing.T) {
 		{"unknown host in an outage", "host: kms1, from", "host: kms9, from", `s.yaml:7: outages[0].host: "kms9" is not one of the hosts`},
 		{"bad connect", "connect: 4/month", "connect: weekly", `s.yaml:21: machines[1].connect: "weekly" is not daily, never or N/month (N from 0 to 30)`},
 		{"bad channel", "channel: kms_client", "channel: kms", `s.yaml:13: machines[0].channel: "kms" is not kms_client or mak`},
-		{"wrong type", "days: 60", "days: sixty", "s.yaml:3: cannot unmarshal !!str `sixty` into int"},
+		{"wrong type", "days: 60", "days: sixty", `s.yaml:3: days: "sixty" is not a whole number`},
+		{"fraction of a machine", "count: 10", "count: 2.5", `s.yaml:14: machines[0].count: "2.5" is not a whole number`},
+		{"fraction of a day", "from: 10, to: 20", "from: 10, to: 19.5", `s.yaml:7: outages[0].to: "19.5" is not a whole number`},
+		{"outage day as text", "from: 10, to: 20", "from: ten, to: 20", `s.yaml:7: outages[0].from: "ten" is not a whole number`},
+		{"negative seed", "seed: 1", "seed: -1", `s.yaml:2: seed: -1 is negative`},
+		{"groups not a list", "  - name: kms1\n", "  - name: kms1\n    groups: suite\n", `s.yaml:6: hosts[0].groups: "suite" is not a list`},
+		{"machine not a mapping", "machines:\n", "machines:\n  - office\n", `s.yaml:11: machines[0]: "office" is not a mapping of fields`},
+		{"name not a text", "name: t\n", "name: [a, b]\n", `s.yaml:1: name: a list is not a text`},
 		{"no days", "days: 60", "days: 0", `s.yaml:3: days: 0 is not a number of days from 1 to 3650`},
 		{"MAK key of another product", "sku: suite-pro, activations", "sku: server-std, activations", `s.yaml:19: machines[1].mak_key: key "m" is for server-std, not suite-pro`},
 	} {
@@ -70,6 +77,9 @@ func TestBadScenarios(t *testing.T) {
 	}
 	if _, err := sim.ParseScenario("s.yaml", []byte(good), builtin()); err != nil {
 		t.Fatalf("the good scenario: %v", err)
+	}
+	if _, err := sim.ParseScenario("s.yaml", []byte("- a\n- b\n"), builtin()); err == nil || err.Error() != "s.yaml:1: the scenario is a list, not a mapping of fields (name, seed, days, ...)" {
+		t.Errorf("a list for a scenario: %v", err)
 	}
 	if _, err := sim.ParseScenario("s.yaml", nil, builtin()); err == nil || err.Error() != "s.yaml: the scenario is empty" {
 		t.Errorf("empty scenario: %v", err)

@@ -123,7 +123,7 @@ func New(sc *Scenario, cat *catalog.Catalog) *Sim {
 				gi = i
 			}
 		}
-		s.prods = append(s.prods, product{sku: p.SKU, name: p.Name, group: gi, policy: policyOf(p), validity: p.KMSValidity()})
+		s.prods = append(s.prods, product{sku: p.SKU, name: p.Name, group: gi, policy: p.LicensePolicy(), validity: p.KMSValidity()})
 	}
 	s.status = make([][6]int, len(s.prods))
 	s.initHosts(cat)
@@ -234,18 +234,6 @@ func (s *Sim) schedule(i, d int) {
 	}
 	s.wake[d][i/64] |= 1 << (i % 64)
 	s.m[i].wake = int32(d)
-}
-
-// policyOf is the licensing rules of catalog product p, as the client
-// applies them.
-func policyOf(p catalog.Product) license.Policy {
-	day := 24 * time.Hour
-	return license.Policy{
-		GraceDays:       int(p.Grace() / day),
-		OOTGraceDays:    int(p.OOTGrace() / day),
-		KMSValidityDays: int(p.KMSValidity() / day),
-		RearmLimit:      p.Rearms(),
-	}
 }
 
 func containsFold(list []string, s string) bool {
