@@ -70,7 +70,7 @@ package: build ## .deb and .rpm of volact and volactd into dist/ (PKGOUT=), with
 	VERSION=$(VERSION) bash scripts/package/package.sh $(PKGOUT) $(BIN) $(BIND) $(PKGARCHS)
 
 fuzz: ## Short fuzz run of every parser (FUZZTIME executions or a duration each, default 100000x)
-	@set -e; for t in "FuzzParse ./internal/productkey" "FuzzParse ./internal/catalog" "FuzzOpen ./internal/protocol" "FuzzDecodeText ./internal/protocol" "FuzzDecode ./internal/store" "FuzzTranslateArgs ./internal/cli" "FuzzDecodeRecords ./internal/kms" "FuzzDecode ./internal/jsonstrict" "FuzzParseIOReg ./internal/machineid" "FuzzParseSMBIOSUUID ./internal/machineid" "FuzzNonce ./internal/machineid" "FuzzParseHostPort ./internal/hostname" "FuzzWriter ./internal/termsafe" "FuzzParseCheckpoint ./internal/translog" "FuzzVerifyExport ./internal/translog" "FuzzOpenReceipt ./internal/protocol" "FuzzVerify ./internal/trueup"; do \
+	@set -e; for t in "FuzzParse ./internal/productkey" "FuzzParse ./internal/catalog" "FuzzOpen ./internal/protocol" "FuzzDecodeText ./internal/protocol" "FuzzDecode ./internal/store" "FuzzTranslateArgs ./internal/cli" "FuzzDecodeRecords ./internal/kms" "FuzzDecode ./internal/jsonstrict" "FuzzParseIOReg ./internal/machineid" "FuzzParseSMBIOSUUID ./internal/machineid" "FuzzNonce ./internal/machineid" "FuzzParseHostPort ./internal/hostname" "FuzzWriter ./internal/termsafe" "FuzzParseCheckpoint ./internal/translog" "FuzzVerifyExport ./internal/translog" "FuzzOpenReceipt ./internal/protocol" "FuzzVerify ./internal/trueup" "FuzzParseScenario ./internal/sim"; do \
 	  set -- $$t; echo "fuzz $$1 $$2"; $(GO) test -run '^$$' -fuzz "^$$1$$" -fuzztime $${FUZZTIME:-100000x} $$2; done
 
 deps: ## Rewrite cmd/volact/deps.txt, the client's dependency list (review what changed)
