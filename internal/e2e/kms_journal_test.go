@@ -63,14 +63,15 @@ func TestKMSJournalDamage(t *testing.T) {
 		t.Fatal("no journal segment holds the requests")
 	}
 	data, _ := os.ReadFile(seg)
-	copy(data[used/2:], bytes.Repeat([]byte{0x5A}, 8))
+	data[used/2] ^= 0xFF // one byte: exactly one record is damaged
 	if err := os.WriteFile(seg, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 
 	p = startServe(t, nil, serve...)
 	url = "http://" + p.addr + "/v1/kms/activate"
-	if !strings.Contains(p.logs.String(), "journal segment is damaged") || !strings.Contains(p.logs.String(), "bytes_lost=") {
+	logs := p.logs.String()
+	if !strings.Contains(logs, "journal segment is damaged") || !strings.Contains(logs, "bytes_lost=") {
 		t.Errorf("the host did not say what it could not read:\n%s", p.logs.String())
 	}
 	if _, err := os.Stat(seg + ".damaged"); err != nil {
@@ -82,7 +83,7 @@ func TestKMSJournalDamage(t *testing.T) {
 		t.Fatalf("unknown SKU: HTTP %d %v", status, err)
 	}
 	metrics := get(t, "http://"+p.addr+"/metrics")
-	for _, want := range []string{`volact_kms_journal_damaged_segments_total 1`, `volact_kms_refused_total{reason="unknown_product"} 1`, "volact_kms_journal_lost_bytes_total "} {
+	for _, want := range []string{`volact_kms_journal_damaged_segments_total 1`, `volact_kms_refused_total{reason="unknown_product"} 1`, "volact_kms_journal_lost_bytes_total ", "volact_kms_journal_lost_records_total "} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
@@ -91,8 +92,8 @@ func TestKMSJournalDamage(t *testing.T) {
 
 	var st kms.Status
 	volactJSON(t, nil, &st, "kms", "status", "--data", dir, "--json")
-	if st.Journal.Segments != 1 || st.Journal.Bytes <= 0 {
-		t.Errorf("status journal = %+v, want 1 damaged segment and bytes lost", st.Journal)
+	if st.Journal.Segments != 1 || st.Journal.Bytes <= 0 || st.Journal.Records <= 0 {
+		t.Errorf("status journal = %+v, want 1 damaged segment, records and bytes lost", st.Journal)
 	}
 	if len(st.Refused) != 1 || st.Refused[0].Reason != kms.RefusedUnknownProduct || st.Refused[0].Count != 1 {
 		t.Errorf("status refused = %+v, want one unknown_product", st.Refused)
@@ -101,6 +102,11 @@ func TestKMSJournalDamage(t *testing.T) {
 	volactJSON(t, nil, &hist, "kms", "history", "--data", dir, "--format", "json")
 	if n := len(hist.History); n == 0 || n >= sent {
 		t.Errorf("history has %d rows after the damage, want the records before it (1..%d)", n, sent-1)
+	} else if int64(n)+st.Journal.Records != sent {
+		t.Errorf("history has %d rows and status says %d records lost, want them to add up to the %d requests answered", n, st.Journal.Records, sent)
+	}
+	if want := fmt.Sprintf("records_lost=%d", st.Journal.Records); !strings.Contains(logs, want) {
+		t.Errorf("the host's log does not say %s:\n%s", want, logs)
 	}
 	for _, r := range hist.History {
 		if r.SKU == "no-such-sku" {

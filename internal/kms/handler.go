@@ -93,6 +93,7 @@ func newMetrics(h *Host) *metrics {
 		Name: "volact_kms_state_resets_total", Help: "Activation requests whose client state went backwards (state_reset).",
 	}, func() float64 { return float64(h.states.resets.Load()) })
 	lost := prometheus.NewDesc("volact_kms_journal_lost_bytes_total", "Bytes of damaged journal segments that could not be read (answered requests missing from counts and history).", nil, nil)
+	lostRecords := prometheus.NewDesc("volact_kms_journal_lost_records_total", "Records of damaged journal segments that were not applied: the damaged one and the intact ones after it.", nil, nil)
 	damaged := prometheus.NewDesc("volact_kms_journal_damaged_segments_total", "Damaged journal segments moved aside (journal-N.log.damaged).", nil, nil)
 	m.http.Registry.MustRegister(m.requests, m.refused, m.batch, resets, collectorFunc{desc: count, collect: func(ch chan<- prometheus.Metric) {
 		for g, n := range h.Counts() {
@@ -100,6 +101,8 @@ func newMetrics(h *Host) *metrics {
 		}
 	}}, collectorFunc{desc: lost, collect: func(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(lost, prometheus.CounterValue, float64(h.loss.Bytes))
+	}}, collectorFunc{desc: lostRecords, collect: func(ch chan<- prometheus.Metric) {
+		ch <- prometheus.MustNewConstMetric(lostRecords, prometheus.CounterValue, float64(h.loss.Records))
 	}}, collectorFunc{desc: damaged, collect: func(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(damaged, prometheus.CounterValue, float64(h.loss.Segments))
 	}})

@@ -170,6 +170,7 @@ type segment struct {
 	writes  []write
 	damaged bool // bytes after the last good record
 	lost    int  // bytes from the damage to the segment's last non-zero byte
+	lostRec int  // records from the damage on (lostRecords)
 }
 
 // listSegments returns the sequence numbers of the segments in dir, in order.
@@ -219,6 +220,7 @@ func readSegments(dir string, after uint64) ([]segment, error) {
 		s := segment{seq: seq, writes: ws, damaged: err != nil}
 		if s.damaged {
 			s.lost = max(len(bytes.TrimRight(data, "\x00"))-end, 1)
+			s.lostRec = lostRecords(data[end:])
 		}
 		out = append(out, s)
 	}

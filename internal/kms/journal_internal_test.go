@@ -81,14 +81,20 @@ func TestJournalDamageEndsSegment(t *testing.T) {
 	}
 }
 
+// FuzzDecodeRecords: the records decoded from any segment round-trip, and
+// what is lost after damage is at least the damaged record and at most
+// one record per header's worth of bytes.
 func FuzzDecodeRecords(f *testing.F) {
 	f.Add(encodeAll(journalWrites()))
 	f.Add([]byte{})
 	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ws, _ := decodeRecords(data)
+		ws, end, err := decodeRecordsAt(data)
 		if again, err := decodeRecords(encodeAll(ws)); err != nil || len(again) != len(ws) {
 			t.Fatalf("records decoded from fuzz input do not round-trip: %v", err)
+		}
+		if lost := lostRecords(data[end:]); err != nil && (lost < 1 || lost > len(data[end:])/recordHeader+1) {
+			t.Fatalf("%d records lost in %d damaged bytes", lost, len(data[end:]))
 		}
 	})
 }
