@@ -12,6 +12,7 @@ import (
 
 	"github.com/volact/volact/internal/catalog"
 	"github.com/volact/volact/internal/cmdutil"
+	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/sim"
 	"github.com/volact/volact/internal/sim/report"
 	"github.com/volact/volact/internal/termsafe"
@@ -96,7 +97,7 @@ func runSim(f *cmdutil.Factory, path string, csvOut bool, htmlFile string) error
 	if err != nil {
 		bar.Stop()
 		if errors.Is(err, ctx.Err()) {
-			return fmt.Errorf("interrupted: nothing was written")
+			return hresult.New(hresult.Internal, "interrupted: nothing was written")
 		}
 		return err
 	}
