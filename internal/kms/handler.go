@@ -132,8 +132,11 @@ func (c collectorFunc) Collect(ch chan<- prometheus.Metric) { c.collect(ch) }
 // requests refused before counting add to the per-day counters of their
 // reason (refused table, volact_kms_refused_total).
 func (h *Host) Handler(allow []netip.Prefix) http.Handler {
+	why := "only loopback and private networks are allowed"
 	if allow == nil {
 		allow = DefaultAllow
+	} else {
+		why = "it is not in the networks given with --allow"
 	}
 	m := newMetrics(h)
 	onBatch := func(n int, _ error) { m.batch.Observe(float64(n)) }
@@ -147,7 +150,7 @@ func (h *Host) Handler(allow []netip.Prefix) http.Handler {
 			if a, ok := allowed(allow, r.RemoteAddr); !ok {
 				h.log.Warn("refused a client outside the allowed networks", "addr", a.String())
 				return h.refuse(RefusedNetwork, httpserve.WithStatus(http.StatusForbidden, hresult.Newf(hresult.ServiceFailure,
-					"this KMS host does not serve address %s: only loopback and private networks are allowed", a).
+					"this KMS host does not serve address %s: %s", a, why).
 					WithHint("never expose a KMS host to the Internet; to admit another network start the host with --allow CIDR,...")))
 			}
 			return nil

@@ -47,7 +47,7 @@ func TestHandler(t *testing.T) {
 		{"internet refused", nil, "203.0.113.5:5000", "POST", "/v1/kms/activate", string(good), 403, "only loopback and private networks"},
 		{"v4-mapped internet refused", nil, "[::ffff:8.8.8.8]:5000", "GET", "/healthz", "", 403, "8.8.8.8"},
 		{"--allow admits", custom, "203.0.113.5:5000", "GET", "/healthz", "", 200, "ok"},
-		{"--allow narrows", custom, "127.0.0.1:5000", "GET", "/healthz", "", 403, "--allow"},
+		{"--allow narrows", custom, "127.0.0.1:5000", "GET", "/healthz", "", 403, "127.0.0.1: it is not in the networks given with --allow"},
 		{"--allow single address", custom, "192.0.2.7:1", "GET", "/healthz", "", 200, "ok"},
 		{"bad json", nil, "127.0.0.1:1", "POST", "/v1/kms/activate", "{", 400, "0xE0560009"},
 		{"unknown field", nil, "127.0.0.1:1", "POST", "/v1/kms/activate", `{"evil":1}`, 400, "not valid JSON"},
