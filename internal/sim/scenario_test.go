@@ -55,6 +55,7 @@ func TestBadScenarios(t *testing.T) {
 		{"groups not a list", "  - name: kms1\n", "  - name: kms1\n    groups: suite\n", `s.yaml:6: hosts[0].groups: "suite" is not a list`},
 		{"machine not a mapping", "machines:\n", "machines:\n  - office\n", `s.yaml:11: machines[0]: "office" is not a mapping of fields`},
 		{"name not a text", "name: t\n", "name: [a, b]\n", `s.yaml:1: name: a list is not a text`},
+		{"outage after the last day", "from: 10, to: 20", "from: 60, to: 70", `s.yaml:7: outages[0].from: day 60 is after the scenario's last day (59)`},
 		{"no days", "days: 60", "days: 0", `s.yaml:3: days: 0 is not a number of days from 1 to 3650`},
 		{"MAK key of another product", "sku: suite-pro, activations", "sku: server-std, activations", `s.yaml:19: machines[1].mak_key: key "m" is for server-std, not suite-pro`},
 	} {

@@ -122,6 +122,8 @@ func (s *Scenario) check(v *validator, cat *catalog.Catalog) {
 			v.failf(at("outages", i, "from"), "day %d is negative", o.From)
 		case o.To <= o.From:
 			v.failf(at("outages", i, "to"), "the outage ends (day %d) before it starts (day %d)", o.To, o.From)
+		case s.Days > 0 && o.From >= s.Days:
+			v.failf(at("outages", i, "from"), "day %d is after the scenario's last day (%d)", o.From, s.Days-1)
 		}
 	}
 	keys := map[string]*MAKKey{}
