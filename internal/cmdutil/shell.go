@@ -188,7 +188,9 @@ func writeManPages(root *cobra.Command, dir string, date time.Time) ([]string, e
 			return nil
 		}
 		name := manName(c) + ".1"
-		if err := os.WriteFile(filepath.Join(dir, name), manPage(c, date), 0o644); err != nil {
+		// As --out: a symlink or device in dir is refused, a page is
+		// replaced whole.
+		if err := WriteOutFile(io.Discard, "man", filepath.Join(dir, name), manPage(c, date), 0o644); err != nil {
 			return err
 		}
 		pages = append(pages, name)
