@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/volact/volact/internal/hresult"
+	"github.com/volact/volact/internal/machineid"
 )
 
 // raceMAK runs n parallel activations of k, goroutine i activating
@@ -150,5 +151,80 @@ func BenchmarkActivateMAK(b *testing.B) {
 				})
 			}
 		})
+	}
+}
+
+// TestRaceMAKClones: clones of one machine (same hardware id, other
+// identity sources) racing on one key, each sending its request several
+// times at once, spend exactly one activation each up to the limit, never
+// none (a free clone) and never past the limit; every request of one
+// clone lands on one instance, and no two clones share an instance.
+func TestRaceMAKClones(t *testing.T) {
+	cases := []struct {
+		name                   string
+		clones, repeats, limit int
+		want                   int
+	}{
+		{"12 clones x 5 requests, limit 50", 12, 5, 50, 12},
+		{"12 clones x 5 requests, limit 5", 12, 5, 5, 5},
+		{"1 machine x 40 requests, limit 5", 1, 40, 5, 1},
+	}
+	eachBackend(t, func(t *testing.T, dsn string) {
+		replicas := []*Ledger{open(t, dsn), open(t, dsn)}
+		for i, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				k := makKey(fmt.Sprintf("key-clrace%d", i), c.limit)
+				results := make([]ActivateResult, c.clones*c.repeats)
+				errs := race(len(results), func(i int) error {
+					var err error
+					in := Installation{ID: "hw-clone/ent", Sources: cloneSources(i % c.clones)}
+					results[i], err = replicas[i%len(replicas)].ActivateMAK(context.Background(), k, in, now)
+					return err
+				})
+				spent := map[int]int{}    // clone -> activations it spent
+				instance := map[int]int{} // clone -> its instance
+				owner := map[int]int{}    // instance -> clone
+				for i, err := range errs {
+					clone, res := i%c.clones, results[i]
+					if err != nil {
+						if hresult.CodeOf(err) != hresult.KeyExhausted {
+							t.Fatalf("request %d (clone %d): %v, want success or %v", i, clone, err, hresult.KeyExhausted)
+						}
+						continue
+					}
+					if res.Spent {
+						spent[clone]++
+					}
+					if n, ok := instance[clone]; ok && n != res.Instance {
+						t.Fatalf("clone %d is instance %d and %d", clone, n, res.Instance)
+					}
+					instance[clone] = res.Instance
+					if o, ok := owner[res.Instance]; ok && o != clone {
+						t.Fatalf("clones %d and %d share instance %d", o, clone, res.Instance)
+					}
+					owner[res.Instance] = clone
+				}
+				for clone, n := range spent {
+					if n != 1 {
+						t.Errorf("clone %d spent %d activations", clone, n)
+					}
+				}
+				if len(instance) != c.want || len(spent) != c.want {
+					t.Fatalf("%d clones activated, %d spent; want exactly %d", len(instance), len(spent), c.want)
+				}
+				wantStatus(t, replicas[0], k, KeyStatus{Used: c.want, Limit: c.limit, Remaining: c.limit - c.want, Activations: c.want})
+			})
+		}
+	})
+}
+
+// cloneSources are the identity sources of clone i of one machine: the
+// same machine-id, its own DMI UUID and MAC.
+func cloneSources(i int) []machineid.Source {
+	d := func(tag string) string { return fmt.Sprintf("%-32s", fmt.Sprintf("%s%d", tag, i))[:32] }
+	return []machineid.Source{
+		{Name: machineid.SourceMachineID, Digests: []string{"11111111111111111111111111111111"}},
+		{Name: machineid.SourceDMIProductUUID, Digests: []string{d("uuid")}},
+		{Name: machineid.SourceMACs, Digests: []string{d("mac")}},
 	}
 }
