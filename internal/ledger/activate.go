@@ -81,7 +81,7 @@ func (l *Ledger) ActivateMAK(ctx context.Context, k KeyRef, in Installation, now
 		case license.MAKExhausted:
 			return exhaustedErr(k, st.used, st.lim)
 		}
-		if refused, err = l.checkVelocity(ctx, q, k, id, now); err != nil || refused {
+		if refused, err = l.checkVelocity(ctx, q, k, in.ID, now); err != nil || refused {
 			return err // refused: commit the block and its event, then refuse
 		}
 		inserted, err := q.exec(ctx, `INSERT INTO activations (key_id, install_id, activated_at, sources)

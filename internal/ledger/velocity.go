@@ -51,8 +51,9 @@ func (l *Ledger) velocityNow() Velocity {
 // hourOf is the velocity window of t.
 func hourOf(t time.Time) string { return t.UTC().Format("2006-01-02T15") }
 
-// checkVelocity counts one new activation of k at now, with k's row
-// locked. It returns refuse = true when the activation must be refused
+// checkVelocity counts one new activation of k at now by installation
+// installID (hardware id "/" SKU, without the instance suffix of a clone:
+// events name a hardware id and a SKU), with k's row locked. It returns refuse = true when the activation must be refused
 // (the key is now blocked); the block and the event are written in q
 // either way, so the caller commits before refusing.
 func (l *Ledger) checkVelocity(ctx context.Context, q querier, k KeyRef, installID string, now time.Time) (refuse bool, err error) {

@@ -94,3 +94,27 @@ func TestVelocityBlockAndUnblock(t *testing.T) {
 		}
 	})
 }
+
+// A clone (same hardware id, other sources) that passes the limit is
+// named in its event by its hardware id and SKU, as any machine is: the
+// ledger's instance suffix ("ent#2") is not a SKU.
+func TestVelocityEventOfClone(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		l := open(t, dsn)
+		l.SetVelocity(Velocity{Limit: 1})
+		k := makKey("key-velo3", 100)
+		for i := range 2 {
+			if _, err := l.ActivateMAK(ctx, k, Installation{ID: "hw-1/ent", Sources: cloneSources(i)}, now); err != nil {
+				t.Fatalf("clone %d: %v", i, err)
+			}
+		}
+		evs, err := l.Events(ctx, "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 1 || evs[0].Kind != EventVelocityLimit || evs[0].HardwareID != "hw-1" || evs[0].SKU != "ent" {
+			t.Fatalf("events %+v, want one velocity_limit for hw-1 and ent", evs)
+		}
+	})
+}
