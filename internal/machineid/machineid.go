@@ -82,11 +82,19 @@ type Options struct {
 	Root string
 }
 
+// MaxDigests bounds the digests of one source: a host with more physical
+// interfaces (SR-IOV virtual functions have a device link too) keeps the
+// MaxDigests lowest digests of its MACs. The choice depends only on the
+// MACs, so it is the same at every read, and a changed card leaves most of
+// them in place; "macs" matches when any one of them is. It is also the
+// limit an activation request's sources must keep (package protocol).
+const MaxDigests = 64
+
 // Source is the hashed form of one identity source.
 type Source struct {
 	Name string `json:"name"`
 	// Digests are 32 hex characters each, sorted: one for most sources,
-	// one per MAC for "macs".
+	// one per MAC for "macs" (at most MaxDigests).
 	Digests []string `json:"digests"`
 }
 
@@ -174,6 +182,9 @@ func build(raw []rawSource) (Identity, error) {
 		}
 		slices.Sort(digs)
 		digs = slices.Compact(digs)
+		if len(digs) > MaxDigests {
+			digs = digs[:MaxDigests]
+		}
 		if id.HardwareID == "" && r.name != SourceMACs {
 			id.HardwareID = hardwareID(r.values[0])
 		}

@@ -1,6 +1,7 @@
 package machineid
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -53,6 +54,11 @@ func TestReadSources(t *testing.T) {
 			[]string{"dmi-product-uuid", "board-serial", "macs"}, 2},
 		{"only virtual interfaces", vm.with(func(m *fakeMachine) { m.nics = nil }),
 			[]string{"machine-id", "dmi-product-uuid"}, 0},
+		{"100 physical interfaces (SR-IOV): the first MaxDigests digests", vm.with(func(m *fakeMachine) {
+			for i := range 100 {
+				m.nics[fmt.Sprintf("vf%d", i)] = fmt.Sprintf("02:00:00:00:%02x:%02x", i/256, i%256)
+			}
+		}), []string{"machine-id", "dmi-product-uuid", "macs"}, MaxDigests},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

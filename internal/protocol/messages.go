@@ -52,8 +52,8 @@ type ActivationRequest struct {
 
 // Limits on ActivationRequest.Sources.
 const (
-	MaxSources       = 16 // sources per request
-	MaxSourceDigests = 64 // digests per source (one per MAC for "macs")
+	MaxSources       = 16                   // sources per request
+	MaxSourceDigests = machineid.MaxDigests // digests per source (one per MAC for "macs")
 )
 
 // ClientState is what a client reports about its local state in an
