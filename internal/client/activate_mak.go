@@ -38,6 +38,10 @@ func (c *Client) activateMAK(ctx context.Context, p Installed, prod catalog.Prod
 		return outcome{count: -1, err: err}
 	}
 	env, cert, err := httpjson.Call(ctx, hc, url, req, cat.Root(), now, &g)
+	if err != nil && len(req.Sources) > 0 && protocol.RefusesSources(err) {
+		req.Sources = nil // a service older than sources, upgraded after its clients
+		env, cert, err = httpjson.Call(ctx, hc, url, req, cat.Root(), now, &g)
+	}
 	if err == nil {
 		err = c.checkMAKGrant(g, cert, p)
 	}
@@ -60,7 +64,9 @@ func (c *Client) activateMAK(ctx context.Context, p Installed, prod catalog.Prod
 // makRequest is the MAK activation request for an installed product. It
 // carries the full key, which the service must see to check and count it,
 // and this machine's identity sources, which it records so that a clone
-// sharing the hardware id spends an activation of its own.
+// sharing the hardware id spends an activation of its own (a service
+// older than sources refuses them, and activateMAK asks again without:
+// protocol.RefusesSources).
 func (c *Client) makRequest(p Installed, prod catalog.Product, now time.Time, cs *protocol.ClientState) (protocol.ActivationRequest, error) {
 	if p.Key == "" {
 		return protocol.ActivationRequest{}, hresult.Newf(hresult.KeyNotInstalled, "no product key is installed for %s", prod.SKU)

@@ -56,10 +56,19 @@ func (c *ServiceClient) Remaining(ctx context.Context, key string) (KeyStatus, e
 }
 
 // Proxy exchanges an installation request (VA1-...) for a confirmation
-// (VC1-...) through POST /v1/proxy.
+// (VC1-...) through POST /v1/proxy. A service older than identity sources
+// refuses a request that carries them; it is then sent again without them
+// (protocol.RefusesSources), so requests from upgraded clients still go
+// through.
 func (c *ServiceClient) Proxy(ctx context.Context, request string) (string, error) {
 	var out ProxyResponse
-	if err := c.post(ctx, "/v1/proxy", false, ProxyRequest{Request: request}, &out); err != nil {
+	err := c.post(ctx, "/v1/proxy", false, ProxyRequest{Request: request}, &out)
+	if protocol.RefusesSources(err) {
+		if older, terr := protocol.WithoutSourcesText(request); terr == nil {
+			err = c.post(ctx, "/v1/proxy", false, ProxyRequest{Request: older}, &out)
+		}
+	}
+	if err != nil {
 		return "", err
 	}
 	var env protocol.Envelope
