@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,9 +114,14 @@ func (r ActivationRequest) validateSources() error {
 	if len(r.Sources) > MaxSources {
 		return badRequest("activation request has %d identity sources (limit %d)", len(r.Sources), MaxSources)
 	}
-	for _, s := range r.Sources {
+	for i, s := range r.Sources {
 		if len(s.Name) == 0 || len(s.Name) > 32 || len(s.Digests) == 0 || len(s.Digests) > MaxSourceDigests {
 			return badRequest("activation request has a malformed identity source")
+		}
+		// Each name once: a source listed twice would count twice when
+		// the service matches a later request against the record.
+		if slices.ContainsFunc(r.Sources[:i], func(o machineid.Source) bool { return o.Name == s.Name }) {
+			return badRequest("activation request names identity source %q twice", s.Name)
 		}
 		for _, d := range s.Digests {
 			if !machineid.IsDigest(d) {

@@ -39,6 +39,10 @@ func TestActivationRequestValidate(t *testing.T) {
 		{"a malformed digest", func(r *ActivationRequest) {
 			r.Sources = []machineid.Source{{Name: "machine-id", Digests: []string{"<script>"}}}
 		}, "malformed identity source digest"},
+		{"a source named twice", func(r *ActivationRequest) {
+			src := testSources()[0]
+			r.Sources, r.Nonce = committed(r.HardwareID, []machineid.Source{src, testSources()[1], src})
+		}, `names identity source "machine-id" twice`},
 		{"too many sources", func(r *ActivationRequest) {
 			r.Sources = make([]machineid.Source, MaxSources+1)
 		}, "identity sources (limit 16)"},
