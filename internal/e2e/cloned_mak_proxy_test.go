@@ -45,6 +45,24 @@ func TestClonedMAKProxy(t *testing.T) {
 			t.Fatalf("%s: %d activations used, want %d", s.name, got, s.wantUsed)
 		}
 	}
+	// The true-up of the exported log counts what the ledger spent: each
+	// clone once, whichever way it came and however often. The log is
+	// exported with the service stopped (every answer was on disk first).
+	lab.svc.kill()
+	log := filepath.Join(t.TempDir(), "ledger.txt")
+	if code, out, errOut := volactRun(t, nil, "mak", "ledger", "export", "--dir", lab.auth, "--out", log); code != 0 {
+		t.Fatalf("ledger export: exit %d\n%s%s", code, out, errOut)
+	}
+	var tu struct {
+		Keys []struct {
+			Spent  int `json:"activations_spent"`
+			Grants int `json:"grants"`
+		} `json:"keys"`
+	}
+	volactJSON(t, nil, &tu, "ledger", "verify", log, "--json")
+	if len(tu.Keys) != 1 || tu.Keys[0].Spent != lab.used() || tu.Keys[0].Grants != len(steps) {
+		t.Fatalf("true-up %+v, want one key with %d activations spent and %d grants", tu.Keys, lab.used(), len(steps))
+	}
 }
 
 // proxyActivate activates the machine of env through proxy activation:

@@ -21,6 +21,7 @@ type cloneLab struct {
 	auth, url string
 	base      string // the installed store
 	key       productkey.Key
+	svc       *serveProc
 }
 
 // newCloneLab starts the service and installs a MAK of limit activations
@@ -30,8 +31,8 @@ func newCloneLab(t *testing.T, limit int, m fakeLinux) *cloneLab {
 	dir := t.TempDir()
 	lab := &cloneLab{t: t, auth: filepath.Join(dir, "auth"), base: filepath.Join(dir, "activated")}
 	a := newAuthority(t, lab.auth, time.Now().UTC(), "")
-	svc := startServe(t, []string{"NO_COLOR=1"}, "mak", "serve", "--dir", lab.auth, "--listen", "127.0.0.1:0")
-	lab.url = svc.addr
+	lab.svc = startServe(t, []string{"NO_COLOR=1"}, "mak", "serve", "--dir", lab.auth, "--listen", "127.0.0.1:0")
+	lab.url = lab.svc.addr
 	if !strings.Contains(lab.url, "://") {
 		lab.url = "http://" + lab.url
 	}
