@@ -50,6 +50,7 @@ type kmsPage struct {
 	Refused   []refusedDay
 	Reasons   []string
 	Log       *pageLog
+	Shared    *pageShared // a host on a shared database (statuspage_shared.go)
 	Elapsed   string
 }
 
@@ -133,6 +134,7 @@ func (h *Host) pageData(ctx context.Context, admin bool) (*kmsPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.pageSharedData(ctx, p, seen, since)
 	first := now.AddDate(0, 0, -(pageDays - 1))
 	days, err := dayStats(ctx, tx, first, now, ws)
 	if err != nil {
