@@ -85,7 +85,7 @@ func (h *Host) statusPage(token, tokenFile string) http.Handler {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(r.Context(), pageTimeout)
 		defer cancel()
-		p, err := h.pageData(ctx, statuspage.Authorized(r, token))
+		p, err := h.pageData(ctx, httpserve.Authorized(r, token))
 		if err != nil {
 			h.log.Error("status page", "err", err)
 			http.Error(w, "the status page cannot be read now; see the host's log", http.StatusServiceUnavailable)
