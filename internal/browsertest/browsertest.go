@@ -5,12 +5,17 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 )
 
@@ -60,4 +65,47 @@ func Start(t testing.TB, width, height int) context.Context {
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
 	return ctx
+}
+
+// NoScript switches JavaScript off in the tab's pages, as for a reader who
+// disabled it (Emulation.setScriptExecutionDisabled). The test still reads
+// the page through DevTools, which is not the page's script.
+func NoScript(t testing.TB, ctx context.Context) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	})); err != nil {
+		t.Fatalf("disable JavaScript: %v", err)
+	}
+}
+
+// Console records what the browser logs for the tab's pages from now on
+// (the Log domain: a Content-Security-Policy violation, a resource that
+// failed to load, ...) and returns a function that lists it, one
+// "level source: text (url)" line per entry.
+func Console(t testing.TB, ctx context.Context) func() []string {
+	t.Helper()
+	var mu sync.Mutex
+	var lines []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*cdplog.EventEntryAdded); ok && e.Entry != nil {
+			mu.Lock()
+			lines = append(lines, fmt.Sprintf("%s %s: %s (%s)", e.Entry.Level, e.Entry.Source, e.Entry.Text, e.Entry.URL))
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatalf("listen to the console: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, cdplog.Enable, cdp.Empty{})
+		return err
+	})); err != nil {
+		t.Fatalf("enable the console log: %v", err)
+	}
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), lines...)
+	}
 }

@@ -2,10 +2,13 @@ package httpserve
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,4 +49,18 @@ func LoadOrCreateToken(dir string) (token, path string, created bool, err error)
 		return "", path, false, fmt.Errorf("write admin token: %w", err)
 	}
 	return token, path, true, nil
+}
+
+// Authorized reports whether r carries "Authorization: Bearer <token>",
+// compared in constant time (both sides hashed first, so that the time
+// does not depend on their lengths either); an empty token authorizes no
+// one. The token is read from the header only, never from the URL, which
+// ends up in logs and browser history.
+func Authorized(r *http.Request, token string) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return false
+	}
+	a, b := sha256.Sum256([]byte(strings.TrimSpace(got))), sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }

@@ -9,7 +9,7 @@ import (
 // refreshes its counts from it, at once, as the background loops do.
 func (h *Host) SyncShared() error {
 	ctx := context.Background()
-	if err := h.shared.shipAll(ctx); err != nil {
+	if _, err := h.shared.shipAll(ctx); err != nil {
 		return err
 	}
 	return h.shared.refresh(ctx)
@@ -44,3 +44,9 @@ func (h *Host) Degraded() bool { return h.shared != nil && !h.shared.up.Load() }
 // HaltShared stops the shipper and the refresher; tests then sync with
 // SyncShared.
 func (h *Host) HaltShared() { h.shared.halt() }
+
+// RefreshTick runs one round of the refresher, as its background loop does.
+func (h *Host) RefreshTick() error { return h.shared.step(h.shared.refreshTick) }
+
+// ShipTick runs one round of the shipper, as its background loop does.
+func (h *Host) ShipTick() error { return h.shared.step(h.shared.shipTick) }

@@ -131,12 +131,39 @@ func (h *Host) joinShared(ctx context.Context, dsn string) (err error) {
 // start runs the shipper and the refresher.
 func (s *shared) start() {
 	s.wg.Add(2)
-	go s.loop(shipEvery, s.shipAll)
-	go s.loop(refreshEvery, s.refresh)
+	go s.loop(shipEvery, s.shipTick)
+	go s.loop(refreshEvery, s.refreshTick)
 }
 
-// loop calls fn every d until stopped; after a failure it waits retryDown.
-func (s *shared) loop(d time.Duration, fn func(context.Context) error) {
+// A tick is one round of the shipper or the refresher: it reports whether
+// it sent anything to the database (and so learnt whether the database is
+// up) and the error.
+type tick func(context.Context) (contacted bool, err error)
+
+// shipTick ships the outbox; an empty outbox sends nothing, so it tells
+// nothing about the database: an idle host that lost its database stays
+// degraded until a statement reaches it.
+func (s *shared) shipTick(ctx context.Context) (bool, error) {
+	n, err := s.shipAll(ctx)
+	return n > 0 || err != nil, err
+}
+
+// refreshTick refreshes the counts; it always queries the database.
+func (s *shared) refreshTick(ctx context.Context) (bool, error) { return true, s.refresh(ctx) }
+
+// step runs one tick and records whether the database was reached.
+func (s *shared) step(fn tick) error {
+	ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
+	defer cancel()
+	contacted, err := fn(ctx)
+	if contacted {
+		s.reached(err)
+	}
+	return err
+}
+
+// loop runs fn every d until stopped; after a failure it waits retryDown.
+func (s *shared) loop(d time.Duration, fn tick) {
 	defer s.wg.Done()
 	wait := d
 	for {
@@ -145,12 +172,8 @@ func (s *shared) loop(d time.Duration, fn func(context.Context) error) {
 			return
 		case <-time.After(wait):
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
-		err := fn(ctx)
-		cancel()
-		s.reached(err)
 		wait = d
-		if err != nil {
+		if err := s.step(fn); err != nil {
 			wait = max(d, retryDown)
 		}
 	}
@@ -163,7 +186,7 @@ func (s *shared) close() {
 		s.halt()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*pgTimeout)
 		defer cancel()
-		if err := s.shipAll(ctx); err != nil {
+		if _, err := s.shipAll(ctx); err != nil {
 			s.log.Warn("the outbox stays for the next start: the shared database did not take it", "err", err)
 		}
 		s.pool.Close()
@@ -192,15 +215,18 @@ func (s *shared) reached(err error) {
 	}
 }
 
-// shipAll ships the outbox until it is empty.
-func (s *shared) shipAll(ctx context.Context) error {
+// shipAll ships the outbox until it is empty; it returns how many rows it
+// shipped.
+func (s *shared) shipAll(ctx context.Context) (int, error) {
 	s.shipMu.Lock()
 	defer s.shipMu.Unlock()
+	total := 0
 	for {
 		n, err := s.ship(ctx)
+		total += n
 		if err != nil || n < shipBatch {
 			s.countBacklog(ctx)
-			return err
+			return total, err
 		}
 	}
 }

@@ -126,21 +126,11 @@ func sharedStatus(ctx context.Context, v *view, cat *catalog.Catalog, dsn string
 		}
 	}
 	crows.Close()
-	seen := map[string]int{}
-	srows, err := pool.Query(ctx, `SELECT grp, COUNT(DISTINCT cmid) FROM kms_history WHERE t >= $1 AND cmid <> '' GROUP BY grp`, since)
+	seen, err := siteClientsSeen(ctx, pool, now.Add(-Window))
 	if err != nil {
-		return nil, nil, dbErr(err, "cannot read the shared history")
+		return nil, nil, err
 	}
-	defer srows.Close()
-	for srows.Next() {
-		var g string
-		var n int
-		if err := srows.Scan(&g, &n); err != nil {
-			return nil, nil, dbErr(err, "cannot read the shared history")
-		}
-		seen[g] = n
-	}
-	return ss, seen, srows.Err()
+	return ss, seen, nil
 }
 
 // health is the body of /healthz: "degraded" while the host cannot reach

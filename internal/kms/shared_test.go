@@ -237,3 +237,30 @@ func TestSharedPartition(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestSharedIdleHostStaysDegraded: a host with nothing to ship that lost
+// its database stays degraded: the shipper's round with an empty outbox
+// sends nothing, so it must not say the database is back (it did, and an
+// idle host's /healthz flipped between ok and degraded every 50 ms).
+func TestSharedIdleHostStaysDegraded(t *testing.T) {
+	srv := pgtest.Own(t)
+	s := newSite(t, srv.Database())
+	a := s.host(t, "kms-a")
+	a.HaltShared()
+	if err := a.RefreshTick(); err != nil || a.Degraded() {
+		t.Fatalf("refresh with the database up: %v, degraded %v", err, a.Degraded())
+	}
+	srv.Stop()
+	defer srv.Start()
+	if err := a.RefreshTick(); err == nil || !a.Degraded() {
+		t.Fatalf("refresh with the database stopped: %v, degraded %v; want an error and degraded", err, a.Degraded())
+	}
+	for range 3 {
+		if err := a.ShipTick(); err != nil {
+			t.Fatalf("ship with an empty outbox: %v", err)
+		}
+		if !a.Degraded() {
+			t.Fatal("a ship round that sent nothing said the database was back")
+		}
+	}
+}

@@ -50,6 +50,7 @@ type kmsPage struct {
 	Refused   []refusedDay
 	Reasons   []string
 	Log       *pageLog
+	Shared    *pageShared // a host on a shared database (statuspage_shared.go)
 	Elapsed   string
 }
 
@@ -84,7 +85,7 @@ func (h *Host) statusPage(token, tokenFile string) http.Handler {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(r.Context(), pageTimeout)
 		defer cancel()
-		p, err := h.pageData(ctx, statuspage.Authorized(r, token))
+		p, err := h.pageData(ctx, httpserve.Authorized(r, token))
 		if err != nil {
 			h.log.Error("status page", "err", err)
 			http.Error(w, "the status page cannot be read now; see the host's log", http.StatusServiceUnavailable)
@@ -133,6 +134,7 @@ func (h *Host) pageData(ctx context.Context, admin bool) (*kmsPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.pageSharedData(ctx, p, seen, since)
 	first := now.AddDate(0, 0, -(pageDays - 1))
 	days, err := dayStats(ctx, tx, first, now, ws)
 	if err != nil {

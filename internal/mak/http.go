@@ -2,10 +2,7 @@ package mak
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"net/http"
-	"strings"
 
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/httpserve"
@@ -48,17 +45,9 @@ func (s *Server) adminOnly(fn handlerFunc) handlerFunc {
 	}
 }
 
-// authorized checks the bearer token in constant time. An empty server
-// token refuses everyone.
-func (s *Server) authorized(r *http.Request) bool {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || s.token == "" {
-		return false
-	}
-	// Hashing first makes the comparison independent of the lengths.
-	a, b := sha256.Sum256([]byte(strings.TrimSpace(got))), sha256.Sum256([]byte(s.token))
-	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
-}
+// authorized checks the bearer token (httpserve.Authorized). An empty
+// server token refuses everyone.
+func (s *Server) authorized(r *http.Request) bool { return httpserve.Authorized(r, s.token) }
 
 // decode reads a request body strictly into v (httpserve.DecodeJSON with
 // the service's cap, MaxBodySize).

@@ -1,7 +1,7 @@
 // Package statuspage is what the status pages of both servers share
 // (GET / on volactd kms serve and volactd mak serve): one page layout,
 // the response headers (a Content-Security-Policy that allows no script,
-// no external asset and no framing), the admin token check, and charts
+// no external asset and no framing) and charts
 // drawn by gonum/plot as SVG images embedded as data: URLs.
 //
 // The pages are server-rendered by html/template, which escapes every
@@ -10,13 +10,10 @@ package statuspage
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"crypto/subtle"
 	"embed"
 	"html/template"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -69,15 +66,4 @@ func SetHeaders(h http.Header) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Add("Vary", "Authorization")
-}
-
-// Authorized reports whether r carries "Authorization: Bearer <token>",
-// compared in constant time; an empty token authorizes no one.
-func Authorized(r *http.Request, token string) bool {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || token == "" {
-		return false
-	}
-	a, b := sha256.Sum256([]byte(strings.TrimSpace(got))), sha256.Sum256([]byte(token))
-	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }

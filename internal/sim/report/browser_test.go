@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,12 +21,28 @@ import (
 )
 
 // TestReportInBrowser opens the HTML report of the host-outage scenario in
-// headless Chromium from a file:// URL, checks that every chart is drawn
-// and that the numbers and answers shown are those of the --json result,
-// and saves a screenshot (testdata/screenshots/sim-report.png when it is
-// missing or UPDATE_GOLDEN is set, else in the test's temp dir).
+// headless Chromium from a file:// URL, with JavaScript on and off, checks
+// that every chart is drawn, that the numbers and answers shown are those
+// of the --json result and that the browser logged nothing (a violation of
+// the report's Content-Security-Policy would be logged), and saves a
+// screenshot (testdata/screenshots/sim-report.png when it is missing or
+// UPDATE_GOLDEN is set, else in the test's temp dir).
 func TestReportInBrowser(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		noScript bool
+	}{{"javascript", false}, {"no-javascript", true}} {
+		t.Run(tc.name, func(t *testing.T) { checkReportInBrowser(t, tc.noScript) })
+	}
+}
+
+// checkReportInBrowser is TestReportInBrowser with JavaScript on or off.
+func checkReportInBrowser(t *testing.T, noScript bool) {
 	browser := browsertest.Start(t, 1100, 900) // skips or fails here without chromium
+	if noScript {
+		browsertest.NoScript(t, browser)
+	}
+	logged := browsertest.Console(t, browser)
 	scenario, err := os.ReadFile(filepath.Join("..", "..", "..", "scripts", "sim", "host-outage.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -87,6 +104,9 @@ func TestReportInBrowser(t *testing.T) {
 		t.Fatalf("chromium: screenshot: %v", err)
 	}
 
+	if msgs := logged(); len(msgs) > 0 {
+		t.Errorf("the browser logged:\n%s", strings.Join(msgs, "\n"))
+	}
 	if images != len(want.Products)+2 || !imagesOK {
 		t.Errorf("%d charts, all drawn: %v; want %d drawn", images, imagesOK, len(want.Products)+2)
 	}
@@ -128,7 +148,7 @@ func TestReportInBrowser(t *testing.T) {
 	}
 
 	out := filepath.Join("..", "..", "..", "testdata", "screenshots", "sim-report.png")
-	if _, err := os.Stat(out); err == nil && os.Getenv("UPDATE_GOLDEN") == "" {
+	if _, err := os.Stat(out); (err == nil && os.Getenv("UPDATE_GOLDEN") == "") || noScript {
 		out = filepath.Join(dir, "sim-report.png")
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
