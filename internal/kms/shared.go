@@ -61,7 +61,9 @@ type shared struct {
 	refreshMu   sync.Mutex   // one refresh at a time; guards lastBeat, lastPrune, merged
 	lastBeat    time.Time
 	lastPrune   time.Time
-	merged      map[clientKey]time.Time // the clients the last refresh merged
+	merged      map[clientKey]time.Time  // the clients the last refresh merged
+	siteSeen    atomic.Pointer[siteSeen] // the status page's latest count of the site's clients (statuspage_shared.go)
+	counting    atomic.Bool              // a count of the site's clients is running
 
 	stop     chan struct{}
 	wg       sync.WaitGroup

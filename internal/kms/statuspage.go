@@ -134,7 +134,7 @@ func (h *Host) pageData(ctx context.Context, admin bool) (*kmsPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.pageSharedData(ctx, p, seen, since)
+	h.pageSharedData(p, seen, now)
 	first := now.AddDate(0, 0, -(pageDays - 1))
 	days, err := dayStats(ctx, tx, first, now, ws)
 	if err != nil {
