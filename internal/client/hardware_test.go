@@ -73,13 +73,10 @@ func onHardware(s *makService, store string, id *machineid.Identity) *client.Cli
 		Now: func() time.Time { return mt0 }, Identity: id, ServiceURL: s.url})
 }
 
-// TestHardwareTolerance activates a MAK on one machine, then evaluates the
-// same store on changed hardware: a grant survives while at least half of
-// its recorded sources match, and a clone is out of tolerance.
-func TestHardwareTolerance(t *testing.T) {
-	s := newMAKService(t)
-	key := s.mint(t, productkey.MAK, "suite-pro", 5)
-	dir := filepath.Join(t.TempDir(), "store")
+// activatedOn installs key in a store in dir on the original machine,
+// activates it against s and returns the client.
+func activatedOn(t *testing.T, s *makService, dir, key string) *client.Client {
+	t.Helper()
 	c := onHardware(s, dir, original.identity(t))
 	if _, err := c.InstallKey(key); err != nil {
 		t.Fatal(err)
@@ -87,6 +84,17 @@ func TestHardwareTolerance(t *testing.T) {
 	if _, err := c.Activate(context.Background(), client.ActOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// TestHardwareTolerance activates a MAK on one machine, then evaluates the
+// same store on changed hardware: a grant survives while at least half of
+// its recorded sources match, and a clone is out of tolerance.
+func TestHardwareTolerance(t *testing.T) {
+	s := newMAKService(t)
+	key := s.mint(t, productkey.MAK, "suite-pro", 5)
+	dir := filepath.Join(t.TempDir(), "store")
+	activatedOn(t, s, dir, key)
 	ctr, _ := machineid.Read(machineid.Options{Override: "container-1"})
 	all := []string{"machine-id", "dmi-product-uuid", "board-serial", "macs"}
 	cases := []struct {
@@ -142,13 +150,7 @@ func TestHardwareRecordIsSigned(t *testing.T) {
 	for name, edit := range edits {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "store")
-			c := onHardware(s, dir, original.identity(t))
-			if _, err := c.InstallKey(key); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := c.Activate(context.Background(), client.ActOptions{}); err != nil {
-				t.Fatal(err)
-			}
+			activatedOn(t, s, dir, key)
 			var st client.State
 			if err := store.New(dir).Update(&st, func(bool) error { edit(st.Products["suite-pro"]); return nil }); err != nil {
 				t.Fatal(err)
@@ -273,13 +275,7 @@ func TestCloneGraceRunsOnReadOnlyVerbs(t *testing.T) {
 	s := newMAKService(t)
 	key := s.mint(t, productkey.MAK, "suite-pro", 5)
 	dir := filepath.Join(t.TempDir(), "store")
-	c := onHardware(s, dir, original.identity(t))
-	if _, err := c.InstallKey(key); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Activate(context.Background(), client.ActOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	activatedOn(t, s, dir, key)
 	clk := &clockAt{mt0}
 	cl := client.New(client.Options{StoreDir: dir, CatalogPath: filepath.Join(s.auth.Dir, authority.CatalogFile),
 		Now: clk.now, Identity: clone.identity(t)})
