@@ -73,9 +73,9 @@ func onHardware(s *makService, store string, id *machineid.Identity) *client.Cli
 		Now: func() time.Time { return mt0 }, Identity: id, ServiceURL: s.url})
 }
 
-// activatedOn installs key in a store in dir on the original machine,
-// activates it against s and returns the client.
-func activatedOn(t *testing.T, s *makService, dir, key string) *client.Client {
+// activatedOn installs key in a store in dir on the original machine and
+// activates it against s.
+func activatedOn(t *testing.T, s *makService, dir, key string) {
 	t.Helper()
 	c := onHardware(s, dir, original.identity(t))
 	if _, err := c.InstallKey(key); err != nil {
@@ -84,7 +84,6 @@ func activatedOn(t *testing.T, s *makService, dir, key string) *client.Client {
 	if _, err := c.Activate(context.Background(), client.ActOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	return c
 }
 
 // TestHardwareTolerance activates a MAK on one machine, then evaluates the
