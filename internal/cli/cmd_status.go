@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -14,7 +15,7 @@ import (
 
 func newDstatusCmd(f *cmdutil.Factory) *cobra.Command {
 	var all, check bool
-	var root string
+	var roots []string // --root: one root; an array so that a repeat is seen, not last-wins
 	cmd := &cobra.Command{
 		Use:   "dstatus",
 		Short: "Show the license status of installed products (ospp.vbs /dstatus)",
@@ -28,6 +29,10 @@ EXIT STATUS
 		Example: "  volact dstatus\n  volact dstatus --json\n  volact dstatus --check -q || echo 'not licensed'\n  volact dstatus --check -q --root sha256:3f1c...",
 		Args:    cmdutil.Args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(roots) > 1 {
+				return cmdutil.Usagef("--root given %d times: --check checks one catalog root (run it once per root)", len(roots))
+			}
+			root := strings.Join(roots, "")
 			if root != "" {
 				if !check {
 					return cmdutil.Usagef("--root goes with --check")
@@ -57,7 +62,7 @@ EXIT STATUS
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "include catalog products without a key")
 	cmd.Flags().BoolVar(&check, "check", false, "exit 6 unless every listed product is licensed")
-	cmd.Flags().StringVar(&root, "root", "", "with --check: exit 6 unless licensed under this catalog root (sha256:<hex>)")
+	cmd.Flags().StringArrayVar(&roots, "root", nil, "with --check: exit 6 unless licensed under this catalog root (`sha256:hex`)")
 	return cmd
 }
 
