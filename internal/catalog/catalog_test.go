@@ -198,6 +198,43 @@ func TestCheckPinnedRefusesOtherRoot(t *testing.T) {
 	wantCatalogInvalid(t, err, Fingerprint(mine.Public().(ed25519.PublicKey)))
 }
 
+// TestCheckReplaces: a catalog takes the installed one's place only when
+// the same root signed it and it is no older.
+func TestCheckReplaces(t *testing.T) {
+	mine, theirs := testRoot(1), testRoot(2)
+	at := func(root ed25519.PrivateKey, when time.Time) *Catalog {
+		t.Helper()
+		c, err := Parse(signed(t, Template(root.Public().(ed25519.PublicKey), when), root))
+		if err != nil {
+			t.Fatalf("Parse: %v", err)
+		}
+		return c
+	}
+	installed := at(mine, issued)
+	tests := []struct {
+		name string
+		next *Catalog
+		want string // "" = may replace it
+	}{
+		{"the same catalog", at(mine, issued), ""},
+		{"a newer catalog", at(mine, issued.Add(time.Hour)), ""},
+		{"an older catalog of the same root", at(mine, issued.Add(-time.Second)), "older than the installed one"},
+		{"another root, newer", at(theirs, issued.Add(time.Hour)), "signed by another authority"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.next.CheckReplaces(installed)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantCatalogInvalid(t, err, tt.want)
+		})
+	}
+}
+
 func TestContentRules(t *testing.T) {
 	root := testRoot(1)
 	tests := []struct {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/jsonstrict"
@@ -98,6 +99,24 @@ func (c *Catalog) CheckPinned(root ed25519.PublicKey) error {
 	return invalid("catalog is signed by another authority (root %s) than the installed one (%s)",
 		Fingerprint(c.RootPublicKey), Fingerprint(root)).
 		WithHint("install the catalog published by your own activation service")
+}
+
+// CheckReplaces checks that c may take the place of installed, the
+// catalog a client has installed: signed by the same root
+// ([Catalog.CheckPinned]) and issued no earlier, so that an older catalog
+// of the vendor (one that may still allow an override or a validity the
+// vendor has withdrawn) cannot be put back. Failures are
+// hresult.CatalogInvalid (exit 3).
+func (c *Catalog) CheckReplaces(installed *Catalog) error {
+	if err := c.CheckPinned(installed.Root()); err != nil {
+		return err
+	}
+	if c.IssuedAt.Before(installed.IssuedAt) {
+		return invalid("catalog of %s issued %s is older than the installed one (issued %s): an authority's catalogs only move forward",
+			c.Issuer, c.IssuedAt.UTC().Format(time.RFC3339), installed.IssuedAt.UTC().Format(time.RFC3339)).
+			WithHint("install the newest catalog your activation service publishes")
+	}
+	return nil
 }
 
 // validate checks the content rules a signed catalog must also meet.

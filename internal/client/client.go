@@ -17,7 +17,6 @@
 package client
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -116,9 +115,9 @@ func (c *Client) Catalog() (*catalog.Catalog, error) {
 	}
 	if explicit {
 		// A catalog given on the command line must come from the same root
-		// as the installed one, if there is one.
-		if pinned, err := c.installedRoot(); err == nil && pinned != nil {
-			if err := cat.CheckPinned(pinned); err != nil {
+		// as the installed one, if there is one, and be no older.
+		if installed, err := c.installedCatalog(); err == nil {
+			if err := cat.CheckReplaces(installed); err != nil {
 				return nil, err
 			}
 		}
@@ -127,16 +126,13 @@ func (c *Client) Catalog() (*catalog.Catalog, error) {
 	return cat, nil
 }
 
-func (c *Client) installedRoot() (ed25519.PublicKey, error) {
+// installedCatalog reads the catalog installed in the store directory.
+func (c *Client) installedCatalog() (*catalog.Catalog, error) {
 	data, err := os.ReadFile(filepath.Join(c.opts.StoreDir, CatalogFile))
 	if err != nil {
 		return nil, err
 	}
-	cat, err := catalog.Parse(data)
-	if err != nil {
-		return nil, err
-	}
-	return cat.Root(), nil
+	return catalog.Parse(data)
 }
 
 // clock returns the trusted time for this invocation given the store's

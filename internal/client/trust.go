@@ -21,7 +21,8 @@ type CatalogInfo struct {
 // InstallCatalog verifies a catalog file and installs it in the store
 // directory as CatalogFile (catalog install). The catalog's root must be
 // one of Options.TrustedRoots, when set, in every case; it must be the
-// root of the installed catalog, if any, unless replaceRoot is true.
+// root of the installed catalog, if any, and issued no earlier than it
+// (catalog.Catalog.CheckReplaces), unless replaceRoot is true.
 // Failures: hresult.CatalogInvalid (exit 3) for a catalog refused, exit 7
 // when the store directory cannot be written.
 func (c *Client) InstallCatalog(data []byte, replaceRoot bool) (*catalog.Catalog, error) {
@@ -36,7 +37,7 @@ func (c *Client) InstallCatalog(data []byte, replaceRoot bool) (*catalog.Catalog
 	if !replaceRoot {
 		if old, err := os.ReadFile(dest); err == nil {
 			if oc, err := catalog.Parse(old); err == nil {
-				if err := cat.CheckPinned(oc.Root()); err != nil {
+				if err := cat.CheckReplaces(oc); err != nil {
 					return nil, hresult.From(err).WithHint("if the authority really changed, install it again with --replace-root")
 				}
 			}

@@ -236,3 +236,51 @@ func TestCheckOverrides(t *testing.T) {
 		t.Errorf("no catalog installed: %v", err)
 	}
 }
+
+// TestCatalogRollback: once a catalog is installed, an older catalog of the
+// same root (one that may still allow what the newer one no longer does)
+// is refused on install and as --catalog, and the installed file is left
+// as it is; the same catalog again, or a newer one, installs. --replace-root
+// is the administrator's deliberate way back.
+func TestCatalogRollback(t *testing.T) {
+	a := newAuthority(t, authority.AllowOverrides(catalog.OverrideClock))
+	older := catalogOf(t, a)
+	cat, err := catalog.Parse(older)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.IssuedAt = cat.IssuedAt.Add(30 * day)
+	cat.Policy = catalog.Policy{} // the vendor withdrew the clock override
+	newer, err := cat.Sign(a.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	olderPath := filepath.Join(t.TempDir(), "older.json")
+	if err := os.WriteFile(olderPath, older, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := filepath.Join(t.TempDir(), "store")
+	dest := filepath.Join(dir, client.CatalogFile)
+	c := trustClient(dir, "")
+	if _, err := c.InstallCatalog(newer, false); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.InstallCatalog(older, false)
+	wantCode(t, err, hresult.CatalogInvalid, hresult.ExitInvalid)
+	if got, _ := os.ReadFile(dest); !bytes.Equal(got, newer) {
+		t.Fatal("the refused older catalog replaced the installed one")
+	}
+	_, err = trustClient(dir, olderPath).Catalog()
+	wantCode(t, err, hresult.CatalogInvalid, hresult.ExitInvalid)
+	if err := trustClient(dir, olderPath).CheckOverrides(catalog.OverrideClock); err == nil {
+		t.Error("--catalog with the older catalog let VOLACT_CLOCK_OFFSET through")
+	}
+
+	if _, err := c.InstallCatalog(newer, false); err != nil {
+		t.Errorf("the installed catalog again: %v", err)
+	}
+	if _, err := c.InstallCatalog(older, true); err != nil {
+		t.Errorf("--replace-root back to the older catalog: %v", err)
+	}
+}
