@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,9 @@ func (c *Client) InstallCatalog(data []byte, replaceRoot bool) (*catalog.Catalog
 		if old, err := os.ReadFile(dest); err == nil {
 			if oc, err := catalog.Parse(old); err == nil {
 				if err := cat.CheckReplaces(oc); err != nil {
+					if bytes.Equal(cat.Root(), oc.Root()) {
+						return nil, err // older than the installed one: its own hint
+					}
 					return nil, hresult.From(err).WithHint("if the authority really changed, install it again with --replace-root")
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -268,6 +269,9 @@ func TestCatalogRollback(t *testing.T) {
 	}
 	_, err = c.InstallCatalog(older, false)
 	wantCode(t, err, hresult.CatalogInvalid, hresult.ExitInvalid)
+	if he := hresult.From(err); !strings.Contains(he.Hint, "newest catalog") {
+		t.Errorf("hint %q, want one that points to the newest catalog (the root did not change)", he.Hint)
+	}
 	if got, _ := os.ReadFile(dest); !bytes.Equal(got, newer) {
 		t.Fatal("the refused older catalog replaced the installed one")
 	}
