@@ -16,9 +16,10 @@ import (
 
 // TestStateResetReported runs the volact command against a real
 // activation service: a machine rearms and activates, its owner edits the
-// store (rearm count lowered, grace start moved later, checksum fixed) and
-// activates again. The activation succeeds; the service records a
-// state_reset event for the machine and counts it in /metrics.
+// store (rearm count lowered, grace start and trusted time moved later,
+// checksum fixed) and activates again. The activation succeeds; the
+// service records a state_reset event for the machine and counts it in
+// /metrics.
 func TestStateResetReported(t *testing.T) {
 	now := time.Now().UTC()
 	dir := t.TempDir()
@@ -47,6 +48,8 @@ func TestStateResetReported(t *testing.T) {
 		p := product(t, s, "suite-pro")
 		p["rearm_count"] = 0
 		p["grace_start"] = now.Add(time.Hour).Format(time.RFC3339)
+		// Not after the trusted time: no command writes that (exit 7).
+		s["trusted_time"] = p["grace_start"]
 	})
 	run("act")
 	run("dstatus", "--check", "-q")
