@@ -207,11 +207,14 @@ func (c *Client) applyOutcomes(skus []string, outs []*outcome, results []Result,
 // when the only change is the trusted clock moving forward by less than
 // license.RollbackTolerance since before: a rollback smaller than that is
 // tolerated anyway, so the saved clock loses no protection, and repeated
-// runs (login script and VPN hook at once) cost no fsync.
+// runs (login script and VPN hook at once) cost no fsync. A system clock
+// set back by more than that is saved: the trusted time counts on from
+// this run's clock (license.Clock), not from the last run before the
+// clock went back, which would freeze it for every later run.
 func (c *Client) touch(before *State) error {
 	return c.update(func(st *State, _ *catalog.Catalog, _ time.Time) error {
-		if st.TrustedTime.Sub(before.TrustedTime) >= license.RollbackTolerance ||
-			st.TrustedWall.Sub(before.TrustedWall) >= license.RollbackTolerance || st.TrustedTime.Before(before.TrustedTime) {
+		if st.TrustedTime.Sub(before.TrustedTime) >= license.RollbackTolerance || st.TrustedTime.Before(before.TrustedTime) ||
+			(st.TrustedWall.Sub(before.TrustedWall)).Abs() >= license.RollbackTolerance {
 			return nil
 		}
 		was, err1 := json.Marshal(struct {

@@ -134,7 +134,7 @@ func TestTrustedTimeAfterClockAheadOnce(t *testing.T) {
 
 // editStore rewrites the client's state file through edit, with a correct
 // checksum, as the machine's owner could.
-func editStore(t *testing.T, dir string, edit func(products map[string]any)) {
+func editStore(t *testing.T, dir string, edit func(state map[string]any)) {
 	t.Helper()
 	path := filepath.Join(dir, "state.json")
 	data, err := os.ReadFile(path)
@@ -151,7 +151,7 @@ func editStore(t *testing.T, dir string, edit func(products map[string]any)) {
 	if err := dec.Decode(&state); err != nil {
 		t.Fatal(err)
 	}
-	edit(state["products"].(map[string]any))
+	edit(state)
 	raw, err := json.Marshal(state)
 	if err != nil {
 		t.Fatal(err)
@@ -165,13 +165,21 @@ func editStore(t *testing.T, dir string, edit func(products map[string]any)) {
 	}
 }
 
+// storedProduct is product sku in a decoded state (editStore).
+func storedProduct(state map[string]any, sku string) map[string]any {
+	return state["products"].(map[string]any)[sku].(map[string]any)
+}
+
 // resetState lowers the rearm count and moves the grace start later, as
-// an owner who edits the store to win grace back would.
+// an owner who edits the store to win grace back would. The trusted time
+// moves with it: a grace start after the trusted time is one no command
+// writes, refused as tampering (license.Implausible).
 func resetState(sku string, graceStart time.Time) func(map[string]any) {
-	return func(ps map[string]any) {
-		p := ps[sku].(map[string]any)
+	return func(state map[string]any) {
+		p := storedProduct(state, sku)
 		p["rearm_count"] = 0
 		p["grace_start"] = graceStart.UTC().Format(time.RFC3339)
+		state["trusted_time"] = graceStart.UTC().Format(time.RFC3339)
 	}
 }
 
@@ -187,7 +195,7 @@ func TestStateResetReportedByService(t *testing.T) {
 	if _, err := c.Activate(context.Background(), client.ActOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	editStore(t, store, func(ps map[string]any) { ps["suite-pro"].(map[string]any)["rearm_count"] = 3 })
+	editStore(t, store, func(state map[string]any) { storedProduct(state, "suite-pro")["rearm_count"] = 3 })
 	if _, err := c.Activate(context.Background(), client.ActOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -94,13 +94,18 @@ func (s *State) record(now time.Time, sku, action string, code hresult.Code, msg
 // verify re-checks every stored grant against the catalog's root, checks
 // that its signer may sign it (protocol.CheckGrant: a KMS host signs only
 // KMS grants of its groups within the catalog's validity), and derives
-// Product.Grant from the signed payload. An edited or overreaching grant
-// makes the whole store untrusted (exit 7).
+// Product.Grant from the signed payload. An edited or overreaching grant,
+// or unsigned state that no command writes (license.Implausible: a
+// negative rearm count, a grace start after the trusted time), makes the
+// whole store untrusted (exit 7).
 func (s *State) verify(cat *catalog.Catalog, now time.Time, path string) error {
 	root := cat.Root()
 	for sku, p := range s.Products {
 		if p == nil {
 			return tampered(path, fmt.Sprintf("product %q has no data", sku))
+		}
+		if why := license.Implausible(p.Product, s.TrustedTime); why != "" {
+			return tampered(path, fmt.Sprintf("product %s was edited: %s", sku, why))
 		}
 		if p.Envelope == nil {
 			if p.Grant != nil {

@@ -14,7 +14,7 @@ import (
 // TestIfDueWritesOnlyWhatChanged: `act --if-due` with nothing due leaves
 // the store file as it is while the trusted clock moved less than the
 // rollback tolerance (repeated logon and VPN runs cost no fsync), and saves
-// the clock once it moved more.
+// the clock once it moved more, forward or back.
 func TestIfDueWritesOnlyWhatChanged(t *testing.T) {
 	s := newMAKService(t)
 	store := t.TempDir()
@@ -44,6 +44,12 @@ func TestIfDueWritesOnlyWhatChanged(t *testing.T) {
 		{"nine minutes later", 9 * time.Minute, false},
 		{"eleven minutes after the last save", 2 * time.Minute, true},
 		{"right after that save", time.Second, false},
+		// A clock set back is a rollback: the run's clock is saved so that
+		// the trusted time counts on from it (else every later run on the
+		// set-back clock would see the trusted time frozen).
+		{"the clock set back an hour", -time.Hour, true},
+		{"a minute later on the set-back clock", time.Minute, false},
+		{"eleven minutes later on the set-back clock", 10 * time.Minute, true},
 	} {
 		before := read()
 		now = now.Add(tc.advance)

@@ -19,9 +19,9 @@ type Event struct {
 
 // ObserveClientState records the client state a machine (hardware id)
 // reported for product sku at now, in one transaction: it compares it
-// with the state kept for that machine and product
-// (protocol.ClientState.WentBack), keeps the next one
-// (protocol.ClientState.Next) and, when the state went back, adds a
+// with the state kept for that machine and product, if any
+// (protocol.ClientState.Reset: it went back, or no client writes it),
+// keeps the next one (protocol.ClientState.Next) and, on a reset, adds a
 // state_reset event. It reports whether it did. It never refuses: a
 // reimaged machine is legitimately reset.
 func (l *Ledger) ObserveClientState(ctx context.Context, hwid, sku string, cs protocol.ClientState, now time.Time) (bool, error) {
@@ -36,16 +36,20 @@ func (l *Ledger) ObserveClientState(ctx context.Context, hwid, sku string, cs pr
 		if err != nil && err != errNoRows {
 			return err
 		}
-		next := cs
+		var prev *protocol.ClientState
 		if known {
 			seen.GraceStart, seen.TrustedTime = unstamp(g), unstamp(tt)
-			var why string
-			if reset, why = cs.WentBack(seen); reset {
-				if _, err := q.exec(ctx, `INSERT INTO events (at, kind, hardware_id, sku, detail) VALUES ($1, $2, $3, $4, $5)`,
-					stamp(now), protocol.StateReset, hwid, sku, why); err != nil {
-					return err
-				}
+			prev = &seen
+		}
+		var why string
+		if reset, why = cs.Reset(prev); reset {
+			if _, err := q.exec(ctx, `INSERT INTO events (at, kind, hardware_id, sku, detail) VALUES ($1, $2, $3, $4, $5)`,
+				stamp(now), protocol.StateReset, hwid, sku, why); err != nil {
+				return err
 			}
+		}
+		next := cs
+		if known {
 			next = cs.Next(seen, reset)
 		}
 		_, err = q.exec(ctx, `INSERT INTO client_state (hardware_id, sku, grace_start, rearm_count, trusted_time, updated_at)

@@ -3,6 +3,8 @@ package protocol
 import (
 	"fmt"
 	"time"
+
+	"github.com/volact/volact/internal/license"
 )
 
 // StateResetTolerance is how much later than seen a reported grace start
@@ -33,6 +35,34 @@ func (s ClientState) WentBack(seen ClientState) (bool, string) {
 		s.GraceStart.After(seen.GraceStart.Add(StateResetTolerance)):
 		return true, fmt.Sprintf("grace start %s is later than %s seen before without a rearm",
 			s.GraceStart.UTC().Format(time.RFC3339), seen.GraceStart.UTC().Format(time.RFC3339))
+	}
+	return false, ""
+}
+
+// Reset reports whether s, reported now by a machine for a product, is a
+// state_reset for the server, and why. seen is the state the server kept
+// for that machine and product ([ClientState.Next]); nil when s is its
+// first report.
+//
+//   - s went backwards from seen ([ClientState.WentBack]), or
+//   - s is a state no volact client writes (license.Implausible: a
+//     negative rearm count, a grace start after the trusted time). That
+//     is recorded on a machine's first report too, so an edit made before
+//     its first activation is not hidden by the server having nothing to
+//     compare with, and again whenever the rearm count or grace start
+//     changes, not at every renewal of the same state.
+func (s ClientState) Reset(seen *ClientState) (bool, string) {
+	if seen != nil {
+		if back, why := s.WentBack(*seen); back {
+			return true, why
+		}
+		if seen.RearmCount == s.RearmCount && seen.GraceStart.Equal(s.GraceStart) {
+			return false, ""
+		}
+	}
+	p := license.Product{GraceStart: s.GraceStart, RearmCount: s.RearmCount}
+	if why := license.Implausible(p, s.TrustedTime); why != "" {
+		return true, "no client writes this state: " + why
 	}
 	return false, ""
 }

@@ -71,3 +71,39 @@ func TestClientStateWentBack(t *testing.T) {
 		})
 	}
 }
+
+// TestClientStateReset checks what servers record as state_reset: a state
+// that went back, and a state no client writes (a negative rearm count,
+// a grace start after the trusted time) even as a machine's first report,
+// once per change.
+func TestClientStateReset(t *testing.T) {
+	g := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	ok := ClientState{GraceStart: g, RearmCount: 1, TrustedTime: g.Add(time.Hour)}
+	negative := ClientState{GraceStart: g, RearmCount: -100, TrustedTime: g.Add(time.Hour)}
+	future := ClientState{GraceStart: g.Add(300 * 24 * time.Hour), TrustedTime: g.Add(time.Hour)}
+	later := ok
+	later.TrustedTime = later.TrustedTime.Add(24 * time.Hour)
+	tests := []struct {
+		name string
+		s    ClientState
+		seen *ClientState
+		want string // a word of the reason; "" = no reset
+	}{
+		{"first report", ok, nil, ""},
+		{"first report without a trusted time", ClientState{GraceStart: g}, nil, ""},
+		{"same again", later, &ok, ""},
+		{"went back", ClientState{GraceStart: g.Add(time.Hour), TrustedTime: g.Add(2 * time.Hour)}, &ok, "rearm count"},
+		{"negative rearm count, first report", negative, nil, "negative"},
+		{"grace start after the trusted time, first report", future, nil, "grace start"},
+		{"negative rearm count reported before", ClientState{GraceStart: g, RearmCount: -100, TrustedTime: g.Add(48 * time.Hour)}, &negative, ""},
+		{"negative rearm count after a rearm", ClientState{GraceStart: g.Add(2 * time.Hour), RearmCount: -99, TrustedTime: g.Add(2 * time.Hour)}, &negative, "negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, why := tt.s.Reset(tt.seen)
+			if got != (tt.want != "") || !strings.Contains(why, tt.want) {
+				t.Errorf("Reset = %v %q, want %q", got, why, tt.want)
+			}
+		})
+	}
+}
