@@ -14,6 +14,8 @@ for n in $SIZES; do
 	out=$(SIM_BENCH_MACHINES=$n "$GO" test ./internal/sim -run '^$' -bench '^BenchmarkSim$' -benchtime 1x -count 1)
 	line=$(grep '^BenchmarkSim' <<<"$out") || { echo "$out" >&2; exit 1; }
 	# BenchmarkSim-2  1  2748450454 ns/op  77.14 heap-B/machine  13312696 machine-days/s
-	awk -v n="$n" '{ for (i = 1; i <= NF; i++) { if ($i == "ns/op") s = $(i-1) / 1e9; if ($i == "heap-B/machine") h = $(i-1); if ($i == "machine-days/s") r = $(i-1) }
-		printf "| %\047d | 365 | %.2f | %\047d | %.0f |\n", n, s, r, h }' <<<"$line"
+	# Thousands separators by hand: mawk (Debian's awk) ignores %'d.
+	awk -v n="$n" 'function commas(x,   s) { s = sprintf("%d", x); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
+		{ for (i = 1; i <= NF; i++) { if ($i == "ns/op") s = $(i-1) / 1e9; if ($i == "heap-B/machine") h = $(i-1); if ($i == "machine-days/s") r = $(i-1) }
+		printf "| %s | 365 | %.2f | %s | %.0f |\n", commas(n), s, commas(r), h }' <<<"$line"
 done
