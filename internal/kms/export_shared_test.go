@@ -2,6 +2,7 @@ package kms
 
 import (
 	"context"
+	"github.com/volact/volact/internal/protocol"
 	"time"
 )
 
@@ -50,3 +51,15 @@ func (h *Host) RefreshTick() error { return h.shared.step(h.shared.refreshTick) 
 
 // ShipTick runs one round of the shipper, as its background loop does.
 func (h *Host) ShipTick() error { return h.shared.step(h.shared.shipTick) }
+
+// StateResets is the number of state_reset events the host recorded.
+func (h *Host) StateResets() int64 { return h.states.resets.Load() }
+
+// StatesMerged is the number of client states the host took from its site.
+func (h *Host) StatesMerged() int64 { return h.states.merged.Load() }
+
+// MergeSeen is mergeSeen on states with resets recorded.
+func MergeSeen(a protocol.ClientState, ar int64, b protocol.ClientState, br int64) (protocol.ClientState, int64) {
+	m := mergeSeen(seenState{a, ar}, seenState{b, br})
+	return m.ClientState, m.resets
+}

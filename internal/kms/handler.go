@@ -108,6 +108,7 @@ func newMetrics(h *Host) *metrics {
 	}})
 	m.http.Registry.MustRegister(h.limitCollectors()...)  // events.go
 	m.http.Registry.MustRegister(h.sharedCollectors()...) // shared_status.go
+	m.http.Registry.MustRegister(h.stateCollectors()...)  // shared_state.go
 	return m
 }
 

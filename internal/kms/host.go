@@ -145,7 +145,7 @@ func Open(o Options) (h *Host, err error) {
 		return nil, err
 	}
 	reportRecovery(h.log, h.tlog)
-	if h.states, err = openStateSeen(db); err != nil {
+	if h.states, err = openStateSeen(db, h.shared != nil); err != nil {
 		h.tlog.Close()
 		return nil, err
 	}

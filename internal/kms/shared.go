@@ -62,6 +62,7 @@ type shared struct {
 	lastBeat    time.Time
 	lastPrune   time.Time
 	merged      map[clientKey]time.Time  // the clients the last refresh merged
+	stateTx     int64                    // client states changed from this transaction on are not merged yet (shared_state.go)
 	siteSeen    atomic.Pointer[siteSeen] // the status page's latest count of the site's clients (statuspage_shared.go)
 	counting    atomic.Bool              // a count of the site's clients is running
 
@@ -109,6 +110,9 @@ func (h *Host) joinShared(ctx context.Context, dsn string) (err error) {
 			ON CONFLICT (host_id) DO UPDATE SET name = excluded.name, last_contact = excluded.last_contact`, s.hostID, h.name, now); err != nil {
 			return err
 		}
+		if err := ensureStateTable(ctx, tx); err != nil {
+			return err
+		}
 		if first { // the clients this host counted alone count for the site
 			if err := seedClients(ctx, tx, h.db, h.now()); err != nil {
 				return err
@@ -142,11 +146,15 @@ func (s *shared) start() {
 // up) and the error.
 type tick func(context.Context) (contacted bool, err error)
 
-// shipTick ships the outbox; an empty outbox sends nothing, so it tells
-// nothing about the database: an idle host that lost its database stays
-// degraded until a statement reaches it.
+// shipTick ships the outbox, then the changed client states; with neither
+// it sends nothing, so it tells nothing about the database: an idle host
+// that lost its database stays degraded until a statement reaches it.
 func (s *shared) shipTick(ctx context.Context) (bool, error) {
 	n, err := s.shipAll(ctx)
+	if m := 0; err == nil {
+		m, err = s.shipStates(ctx)
+		n += m
+	}
 	return n > 0 || err != nil, err
 }
 
@@ -190,6 +198,8 @@ func (s *shared) close() {
 		defer cancel()
 		if _, err := s.shipAll(ctx); err != nil {
 			s.log.Warn("the outbox stays for the next start: the shared database did not take it", "err", err)
+		} else if _, err := s.shipStates(ctx); err != nil {
+			s.log.Warn("the shared database did not take the last client states; they are sent at the next start", "err", err)
 		}
 		s.pool.Close()
 	})
@@ -362,6 +372,9 @@ func (s *shared) refresh(ctx context.Context) error {
 		h.mu.Unlock()
 	}
 	s.merged = merged
+	if err := s.pullStates(ctx); err != nil {
+		return err
+	}
 	s.refreshes.Add(1)
 	if now.Sub(s.lastBeat) >= beatEvery {
 		if _, err := s.pool.Exec(ctx, `UPDATE kms_hosts SET last_contact = $2 WHERE host_id = $1`, s.hostID, now.UnixNano()); err != nil {

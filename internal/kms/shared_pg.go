@@ -26,6 +26,8 @@ import (
 //	kms_history   every answered request once, keyed by (host_id, seg, rec): the host and
 //	              the request's place in that host's journal
 //	kms_hosts     the hosts that joined, and when each last reached the database
+//	kms_client_state  per machine and product, the highest client state the site's
+//	              hosts saw (shared_state.go; a host joining an older database creates it)
 const pgSchema = `
 CREATE TABLE IF NOT EXISTS kms_site (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS kms_settings (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
@@ -39,7 +41,7 @@ CREATE TABLE IF NOT EXISTS kms_history (
 CREATE INDEX IF NOT EXISTS kms_history_t ON kms_history (t);
 CREATE TABLE IF NOT EXISTS kms_hosts (
 	host_id TEXT PRIMARY KEY, name TEXT NOT NULL, joined_at BIGINT NOT NULL, last_contact BIGINT NOT NULL);
-`
+` + pgStateSchema
 
 // pgLockID serialises init-db runs ("volkms" in ASCII).
 const pgLockID = 0x766f6c6b6d73

@@ -22,37 +22,55 @@ import (
 //
 // Rows change in memory and are written every stateFlushEvery and when
 // the host closes, in one transaction: a crash loses at most that much,
-// and then at most one reset goes unreported.
+// and then at most one reset goes unreported. Each row counts the resets
+// recorded for it (resets), so that hosts sharing a site can tell a reset
+// state from an older one (shared_state.go).
 const stateSchema = `CREATE TABLE IF NOT EXISTS client_state (
 	hwid TEXT NOT NULL, sku TEXT NOT NULL, grace_start INTEGER NOT NULL, rearm_count INTEGER NOT NULL,
-	trusted_time INTEGER NOT NULL, PRIMARY KEY (hwid, sku))`
+	trusted_time INTEGER NOT NULL, resets INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (hwid, sku))`
 
 const stateFlushEvery = time.Second
 
 type stateKey struct{ hwid, sku string }
 
+// seenState is the state kept for a machine and product: the highest
+// reported since its last reset, and how many resets were recorded.
+type seenState struct {
+	protocol.ClientState
+	resets int64
+}
+
 // stateSeen is the per-machine client state and its writer.
 type stateSeen struct {
-	db     *sql.DB
-	mu     sync.Mutex
-	seen   map[stateKey]protocol.ClientState
-	dirty  map[stateKey]bool
-	resets atomic.Int64
-	stop   chan struct{}
-	done   chan struct{}
-	once   sync.Once
+	db      *sql.DB
+	mu      sync.Mutex
+	seen    map[stateKey]seenState
+	dirty   map[stateKey]bool // to write to kms.db
+	pending map[stateKey]bool // to send to the shared database; nil = counting alone
+	resets  atomic.Int64
+	merged  atomic.Int64 // rows of the shared database that changed seen
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
 }
 
 // openStateSeen creates the table if needed, loads it and starts the
-// writer.
-func openStateSeen(db *sql.DB) (*stateSeen, error) {
+// writer. A host on a shared database (shared) sends the site every state
+// it loads, in case it stopped before it sent them.
+func openStateSeen(db *sql.DB, shared bool) (*stateSeen, error) {
 	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, stateSchema); err != nil {
 		return nil, dbErr(err, "cannot create the client_state table")
 	}
-	s := &stateSeen{db: db, seen: map[stateKey]protocol.ClientState{}, dirty: map[stateKey]bool{},
+	if err := addResetsColumn(ctx, db); err != nil {
+		return nil, dbErr(err, "cannot update the client_state table")
+	}
+	s := &stateSeen{db: db, seen: map[stateKey]seenState{}, dirty: map[stateKey]bool{},
 		stop: make(chan struct{}), done: make(chan struct{})}
-	rows, err := db.QueryContext(ctx, `SELECT hwid, sku, grace_start, rearm_count, trusted_time FROM client_state`)
+	if shared {
+		s.pending = map[stateKey]bool{}
+	}
+	rows, err := db.QueryContext(ctx, `SELECT hwid, sku, grace_start, rearm_count, trusted_time, resets FROM client_state`)
 	if err != nil {
 		return nil, dbErr(err, "cannot read the client_state table")
 	}
@@ -60,18 +78,32 @@ func openStateSeen(db *sql.DB) (*stateSeen, error) {
 	for rows.Next() {
 		var k stateKey
 		var g, tt int64
-		var cs protocol.ClientState
-		if err := rows.Scan(&k.hwid, &k.sku, &g, &cs.RearmCount, &tt); err != nil {
+		var cs seenState
+		if err := rows.Scan(&k.hwid, &k.sku, &g, &cs.RearmCount, &tt, &cs.resets); err != nil {
 			return nil, dbErr(err, "cannot read the client_state table")
 		}
 		cs.GraceStart, cs.TrustedTime = unixOrZero(g), unixOrZero(tt)
 		s.seen[k] = cs
+		if shared {
+			s.pending[k] = true
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, dbErr(err, "cannot read the client_state table")
 	}
 	go s.run()
 	return s, nil
+}
+
+// addResetsColumn adds the resets column to a client_state table made
+// before it.
+func addResetsColumn(ctx context.Context, db *sql.DB) error {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('client_state') WHERE name = 'resets'`).Scan(&n); err != nil || n == 1 {
+		return err
+	}
+	_, err := db.ExecContext(ctx, `ALTER TABLE client_state ADD COLUMN resets INTEGER NOT NULL DEFAULT 0`)
+	return err
 }
 
 func unixOrZero(n int64) time.Time {
@@ -100,20 +132,97 @@ func (s *stateSeen) observe(req protocol.ActivationRequest) (bool, string) {
 	prev, known := s.seen[k]
 	var seen *protocol.ClientState
 	if known {
-		seen = &prev
+		seen = &prev.ClientState
 	}
 	reset, why := req.State.Reset(seen)
-	next := *req.State
+	next := seenState{*req.State, prev.resets}
 	if known {
-		next = req.State.Next(prev, reset)
+		next.ClientState = req.State.Next(prev.ClientState, reset)
+	}
+	if reset { // the reset state replaces the higher one on every host of a site
+		next.resets++
+		s.resets.Add(1)
 	}
 	if !known || next != prev {
 		s.seen[k], s.dirty[k] = next, true
-	}
-	if reset {
-		s.resets.Add(1)
+		if s.pending != nil {
+			s.pending[k] = true
+		}
 	}
 	return reset, why
+}
+
+// siteState is a row of the site's shared client states.
+type siteState struct {
+	k  stateKey
+	st seenState
+}
+
+// merge takes in states the site's shared database holds (mergeSeen),
+// without recording any event; it returns how many changed seen.
+func (s *stateSeen) merge(rows []siteState) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range rows {
+		prev, known := s.seen[r.k]
+		next := r.st
+		if known {
+			next = mergeSeen(prev, r.st)
+		}
+		if known && next == prev {
+			continue
+		}
+		s.seen[r.k], s.dirty[r.k] = next, true
+		n++
+	}
+	s.merged.Add(int64(n))
+	return n
+}
+
+// mergeSeen is what a host keeps of two states kept for one machine and
+// product: the one with more resets recorded (a reset replaces the higher
+// state it went back from), else protocol.ClientState.Merge.
+func mergeSeen(a, b seenState) seenState {
+	switch {
+	case a.resets > b.resets:
+		return a
+	case b.resets > a.resets:
+		return b
+	}
+	return seenState{a.Merge(b.ClientState), a.resets}
+}
+
+// takePending returns at most n of the states to send to the shared
+// database, and no longer holds them pending.
+func (s *stateSeen) takePending(n int) map[stateKey]seenState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[stateKey]seenState, min(n, len(s.pending)))
+	for k := range s.pending {
+		if len(out) == n {
+			break
+		}
+		out[k] = s.seen[k]
+		delete(s.pending, k)
+	}
+	return out
+}
+
+// putBack holds rows pending again, after sending them failed.
+func (s *stateSeen) putBack(rows map[stateKey]seenState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range rows {
+		s.pending[k] = true
+	}
+}
+
+// len is the number of machine and product states kept.
+func (s *stateSeen) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.seen)
 }
 
 func (s *stateSeen) run() {
@@ -134,7 +243,7 @@ func (s *stateSeen) run() {
 // dirty.
 func (s *stateSeen) flush() error {
 	s.mu.Lock()
-	rows := make(map[stateKey]protocol.ClientState, len(s.dirty))
+	rows := make(map[stateKey]seenState, len(s.dirty))
 	for k := range s.dirty {
 		rows[k] = s.seen[k]
 	}
@@ -145,9 +254,10 @@ func (s *stateSeen) flush() error {
 	}
 	err := inTx(context.Background(), s.db, func(tx *sql.Tx) error {
 		for k, cs := range rows {
-			if _, err := tx.Exec(`INSERT INTO client_state (hwid, sku, grace_start, rearm_count, trusted_time) VALUES (?, ?, ?, ?, ?)
+			if _, err := tx.Exec(`INSERT INTO client_state (hwid, sku, grace_start, rearm_count, trusted_time, resets) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (hwid, sku) DO UPDATE SET grace_start = excluded.grace_start, rearm_count = excluded.rearm_count,
-				trusted_time = excluded.trusted_time`, k.hwid, k.sku, nanosOrZero(cs.GraceStart), cs.RearmCount, nanosOrZero(cs.TrustedTime)); err != nil {
+				trusted_time = excluded.trusted_time, resets = excluded.resets`,
+				k.hwid, k.sku, nanosOrZero(cs.GraceStart), cs.RearmCount, nanosOrZero(cs.TrustedTime), cs.resets); err != nil {
 				return err
 			}
 		}

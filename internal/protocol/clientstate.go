@@ -87,3 +87,23 @@ func (s ClientState) Next(seen ClientState, reset bool) ClientState {
 	}
 	return out
 }
+
+// Merge is the state to keep of s and o, two states that servers kept for
+// the same machine and product (hosts sharing a site): the one neither
+// would flag as gone back against the other ([ClientState.WentBack]), that
+// is the higher rearm count with its grace start, and for equal counts the
+// earlier grace start (a zero one is unknown); and the later trusted
+// time. Merge is commutative, and merging a state again changes nothing.
+func (s ClientState) Merge(o ClientState) ClientState {
+	out := s
+	switch {
+	case o.RearmCount > s.RearmCount:
+		out.RearmCount, out.GraceStart = o.RearmCount, o.GraceStart
+	case o.RearmCount == s.RearmCount && !o.GraceStart.IsZero() && (s.GraceStart.IsZero() || o.GraceStart.Before(s.GraceStart)):
+		out.GraceStart = o.GraceStart
+	}
+	if o.TrustedTime.After(out.TrustedTime) {
+		out.TrustedTime = o.TrustedTime
+	}
+	return out
+}

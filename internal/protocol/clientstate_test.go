@@ -107,3 +107,45 @@ func TestClientStateReset(t *testing.T) {
 		})
 	}
 }
+
+// TestClientStateMerge: of two states two servers kept for one machine,
+// Merge keeps the one neither server would flag against the other (the
+// higher rearm count; for equal counts the earlier grace start; a zero
+// grace start is unknown) and the latest trusted time, whatever the order.
+func TestClientStateMerge(t *testing.T) {
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	st := func(rearm int, grace, trusted time.Duration) ClientState {
+		s := ClientState{RearmCount: rearm, TrustedTime: t0.Add(trusted)}
+		if grace >= 0 {
+			s.GraceStart = t0.Add(grace)
+		}
+		return s
+	}
+	const none = -1 // no grace start (zero)
+	for _, c := range []struct {
+		name       string
+		a, b, want ClientState
+	}{
+		{"same", st(1, 0, time.Hour), st(1, 0, time.Hour), st(1, 0, time.Hour)},
+		{"higher rearm count wins with its grace start", st(2, 5*time.Hour, time.Hour), st(1, 0, 2*time.Hour), st(2, 5*time.Hour, 2*time.Hour)},
+		{"equal counts: earlier grace start", st(1, 3*time.Hour, 9*time.Hour), st(1, time.Hour, 4*time.Hour), st(1, time.Hour, 9*time.Hour)},
+		{"equal counts: a zero grace start is unknown", st(0, none, time.Hour), st(0, 2*time.Hour, time.Hour), st(0, 2*time.Hour, time.Hour)},
+		{"higher count with a zero grace start", st(3, none, 0), st(2, time.Hour, 0), st(3, none, 0)},
+		{"negative rearm count loses", st(-5, 0, time.Hour), st(0, 10*time.Hour, 0), st(0, 10*time.Hour, time.Hour)},
+		{"trusted time is the latest", st(4, time.Hour, 30*time.Hour), st(4, time.Hour, 20*time.Hour), st(4, time.Hour, 30*time.Hour)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, pair := range [][2]ClientState{{c.a, c.b}, {c.b, c.a}} {
+				got := pair[0].Merge(pair[1])
+				if got != c.want {
+					t.Errorf("%+v.Merge(%+v) = %+v, want %+v", pair[0], pair[1], got, c.want)
+				}
+				for _, in := range pair {
+					if back, why := got.WentBack(in); back {
+						t.Errorf("merged %+v went back from %+v: %s", got, in, why)
+					}
+				}
+			}
+		})
+	}
+}
