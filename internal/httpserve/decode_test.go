@@ -11,6 +11,7 @@ import (
 
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/httpserve"
+	"github.com/volact/volact/internal/httpserve/httpservetest"
 	"github.com/volact/volact/internal/protocol"
 )
 
@@ -42,29 +43,6 @@ func newEchoServer(t *testing.T, o httpserve.Options) *httptest.Server {
 	ts := httptest.NewServer(rt)
 	t.Cleanup(ts.Close)
 	return ts
-}
-
-// send posts body with content type ct (none when "") and returns the
-// status and body of the answer.
-func send(t *testing.T, hc *http.Client, method, url, ct string, body io.Reader) (int, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ct != "" {
-		req.Header.Set("Content-Type", ct)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, data
 }
 
 // errorOf decodes an error answer, failing t unless it is one.
@@ -119,7 +97,7 @@ func TestDecodeJSON(t *testing.T) {
 			if tt.chunked {
 				body = io.MultiReader(body) // unknown length: sent chunked
 			}
-			status, data := send(t, ts.Client(), http.MethodPost, ts.URL+"/echo", tt.ctype, body)
+			status, data := httpservetest.Send(t, ts.Client(), http.MethodPost, ts.URL+"/echo", tt.ctype, body)
 			if status != tt.status || !bytes.Contains(data, []byte(tt.want)) {
 				t.Fatalf("HTTP %d %s, want %d containing %s", status, data, tt.status, tt.want)
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/volact/volact/internal/hresult"
 	"github.com/volact/volact/internal/httpserve"
+	"github.com/volact/volact/internal/httpserve/httpservetest"
 	"github.com/volact/volact/internal/protocol"
 	"github.com/volact/volact/internal/translog/tlogverify"
 	"golang.org/x/mod/sumdb/tlog"
@@ -157,7 +158,7 @@ func TestRouter(t *testing.T) {
 		})
 	}
 	down.Store(true)
-	status, body := send(t, ts.Client(), "GET", ts.URL+"/healthz", "", nil)
+	status, body := httpservetest.Send(t, ts.Client(), "GET", ts.URL+"/healthz", "", nil)
 	if e := errorOf(t, body); status != 503 || e.Code != hresult.ServiceFailure.String() || strings.Contains(e.Message, "secret") {
 		t.Errorf("health with the database down: HTTP %d %s", status, body)
 	}
@@ -175,7 +176,7 @@ func TestRouter(t *testing.T) {
 func TestRefusedLevel(t *testing.T) {
 	logs := &syncBuffer{}
 	ts := newEchoServer(t, httpserve.Options{Logger: slog.New(slog.NewTextHandler(logs, nil)), RefusedLevel: slog.LevelDebug})
-	if status, _ := send(t, ts.Client(), "POST", ts.URL+"/echo", "text/plain", strings.NewReader("{}")); status != 415 {
+	if status, _ := httpservetest.Send(t, ts.Client(), "POST", ts.URL+"/echo", "text/plain", strings.NewReader("{}")); status != 415 {
 		t.Fatalf("HTTP %d", status)
 	}
 	if logs.String() != "" {

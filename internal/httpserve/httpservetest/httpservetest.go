@@ -6,6 +6,7 @@ package httpservetest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -63,7 +64,11 @@ func Run(t *testing.T, hc *http.Client, url string, valid []byte, field string, 
 	t.Helper()
 	for _, c := range Cases(valid, field, maxBody) {
 		t.Run(c.Name, func(t *testing.T) {
-			status, body := send(t, hc, c.Method, url+c.PathSuffix, c.ContentType, c.Body)
+			method, ct := cmp.Or(c.Method, http.MethodPost), c.ContentType
+			if ct == "-" {
+				ct = ""
+			}
+			status, body := Send(t, hc, method, url+c.PathSuffix, ct, bytes.NewReader(c.Body))
 			if status != c.Status {
 				t.Fatalf("HTTP %d %s, want %d", status, body, c.Status)
 			}
@@ -74,7 +79,7 @@ func Run(t *testing.T, hc *http.Client, url string, valid []byte, field string, 
 		})
 	}
 	t.Run("charset utf-8", func(t *testing.T) {
-		status, body := send(t, hc, "", url, "application/json; charset=utf-8", valid)
+		status, body := Send(t, hc, http.MethodPost, url, "application/json; charset=utf-8", bytes.NewReader(valid))
 		switch status {
 		case http.StatusBadRequest, http.StatusUnsupportedMediaType, http.StatusRequestEntityTooLarge:
 			t.Fatalf("valid request with charset=utf-8: HTTP %d %s", status, body)
@@ -82,16 +87,16 @@ func Run(t *testing.T, hc *http.Client, url string, valid []byte, field string, 
 	})
 }
 
-func send(t *testing.T, hc *http.Client, method, url, ct string, body []byte) (int, []byte) {
+// Send sends body with method to url with content type ct (none when
+// "") and returns the status and body of the answer, failing t when no
+// answer comes.
+func Send(t *testing.T, hc *http.Client, method, url, ct string, body io.Reader) (int, []byte) {
 	t.Helper()
-	if method == "" {
-		method = http.MethodPost
-	}
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ct != "-" {
+	if ct != "" {
 		req.Header.Set("Content-Type", ct)
 	}
 	resp, err := hc.Do(req)
