@@ -16,6 +16,7 @@ import (
 	"github.com/volact/volact/internal/kms/kmstest"
 	"github.com/volact/volact/internal/license"
 	"github.com/volact/volact/internal/machineid"
+	"github.com/volact/volact/internal/machineid/machineidtest"
 	"github.com/volact/volact/internal/mak"
 	"github.com/volact/volact/internal/productkey"
 	"github.com/volact/volact/internal/store"
@@ -31,24 +32,8 @@ type hw struct {
 // identity writes h under a fresh root and reads its identity from there.
 func (h hw) identity(t *testing.T) *machineid.Identity {
 	t.Helper()
-	root := t.TempDir()
-	put := func(rel, val string) {
-		p := filepath.Join(root, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(val+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	put("etc/machine-id", h.machineID)
-	put("sys/class/dmi/id/product_uuid", h.uuid)
-	put("sys/class/dmi/id/board_serial", h.board)
-	put("sys/class/net/lo/address", "00:00:00:00:00:00")
-	for name, mac := range h.nics {
-		put("sys/class/net/"+name+"/address", mac)
-		put("sys/class/net/"+name+"/device/vendor", "0x8086")
-	}
+	root := machineidtest.Linux{MachineID: h.machineID, ProductUUID: h.uuid, BoardSerial: h.board, NICs: h.nics,
+		Virtual: map[string]string{"lo": "00:00:00:00:00:00"}}.Root(t)
 	id, err := machineid.Read(machineid.Options{Root: root})
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/volact/volact/internal/authority"
 	"github.com/volact/volact/internal/license"
 	"github.com/volact/volact/internal/machineid"
+	"github.com/volact/volact/internal/machineid/machineidtest"
 	"github.com/volact/volact/internal/productkey"
 )
 
@@ -26,33 +27,8 @@ type fakeLinux struct {
 // root writes m under a new temporary directory and returns it.
 func (m fakeLinux) root(t *testing.T) string {
 	t.Helper()
-	root := t.TempDir()
-	put := func(rel, val string) {
-		t.Helper()
-		p := filepath.Join(root, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(val+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	put("etc/machine-id", m.machineID)
-	put("sys/class/dmi/id/product_uuid", m.productUUID)
-	put("sys/class/dmi/id/board_serial", m.boardSerial)
-	// lo has no device link: it is not a physical interface.
-	put("sys/class/net/lo/address", "00:00:00:00:00:00")
-	for name, mac := range m.nics {
-		put("sys/class/net/"+name+"/address", mac)
-		dev := filepath.Join(root, "sys/devices/pci0000:00/0000:00:03.0", name)
-		if err := os.MkdirAll(dev, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(dev, filepath.Join(root, "sys/class/net", name, "device")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
+	return machineidtest.Linux{MachineID: m.machineID, ProductUUID: m.productUUID, BoardSerial: m.boardSerial, NICs: m.nics,
+		Virtual: map[string]string{"lo": "00:00:00:00:00:00"}}.Root(t)
 }
 
 // TestClonedIdentity is issue 11 item 4 with real processes: a VM whose

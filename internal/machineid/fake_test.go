@@ -1,14 +1,14 @@
 package machineid
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/volact/volact/internal/machineid/machineidtest"
 )
 
 // fakeMachine describes a Linux root to write under t.TempDir(). An empty
-// field writes no file; the value "<dir>" writes a directory where the file
-// should be, which no one can read as a file (not even root).
+// field writes no file; the value machineidtest.Unreadable writes a
+// directory where the file should be.
 type fakeMachine struct {
 	machineID, productUUID, boardSerial string
 	nics                                map[string]string // physical interfaces: name -> MAC
@@ -32,42 +32,8 @@ func (m fakeMachine) with(edit func(*fakeMachine)) fakeMachine {
 // root writes m and returns its root directory.
 func (m fakeMachine) root(t *testing.T) string {
 	t.Helper()
-	root := t.TempDir()
-	put := func(rel, val string) {
-		if val == "" {
-			return
-		}
-		p := filepath.Join(root, filepath.FromSlash(rel))
-		if val == "<dir>" {
-			mkdir(t, p)
-			return
-		}
-		mkdir(t, filepath.Dir(p))
-		if err := os.WriteFile(p, []byte(val+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	put("etc/machine-id", m.machineID)
-	put("sys/class/dmi/id/product_uuid", m.productUUID)
-	put("sys/class/dmi/id/board_serial", m.boardSerial)
-	for name, mac := range m.nics {
-		put("sys/class/net/"+name+"/address", mac)
-		mkdir(t, filepath.Join(root, "sys/devices/pci0000:00", name))
-		if err := os.Symlink(filepath.Join(root, "sys/devices/pci0000:00", name), filepath.Join(root, "sys/class/net", name, "device")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for name, mac := range m.virtual {
-		put("sys/class/net/"+name+"/address", mac)
-	}
-	return root
-}
-
-func mkdir(t *testing.T, p string) {
-	t.Helper()
-	if err := os.MkdirAll(p, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	return machineidtest.Linux{MachineID: m.machineID, ProductUUID: m.productUUID, BoardSerial: m.boardSerial,
+		NICs: m.nics, Virtual: m.virtual}.Root(t)
 }
 
 // server is a physical machine with four sources.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/volact/volact/internal/machineid/machineidtest"
 )
 
 func read(t *testing.T, o Options) Identity {
@@ -43,7 +45,7 @@ func TestReadSources(t *testing.T) {
 		{"physical server", server, []string{"machine-id", "dmi-product-uuid", "board-serial", "macs"}, 2},
 		{"vm with placeholder board serial", vm, []string{"machine-id", "dmi-product-uuid", "macs"}, 1},
 		{"unreadable DMI files are skipped", server.with(func(m *fakeMachine) {
-			m.productUUID, m.boardSerial = "<dir>", "<dir>"
+			m.productUUID, m.boardSerial = machineidtest.Unreadable, machineidtest.Unreadable
 		}), []string{"machine-id", "macs"}, 2},
 		{"placeholders are skipped", server.with(func(m *fakeMachine) {
 			m.productUUID, m.boardSerial = "00000000-0000-0000-0000-000000000000", "To be filled by O.E.M."

@@ -3,6 +3,8 @@ package machineid
 import (
 	"slices"
 	"testing"
+
+	"github.com/volact/volact/internal/machineid/machineidtest"
 )
 
 func TestMatch(t *testing.T) {
@@ -36,12 +38,12 @@ func TestMatch(t *testing.T) {
 		{"cloned VM", vm, cloneOf(vm), false,
 			[]string{"machine-id"}, []string{"dmi-product-uuid", "macs"}, nil},
 		{"DMI unreadable now: half still match", server, server.with(func(m *fakeMachine) {
-			m.productUUID, m.boardSerial = "<dir>", "<dir>"
+			m.productUUID, m.boardSerial = machineidtest.Unreadable, machineidtest.Unreadable
 		}), true, []string{"machine-id", "macs"}, nil, []string{"dmi-product-uuid", "board-serial"}},
 		{"clone with DMI hidden", server, cloneOf(server).with(func(m *fakeMachine) {
-			m.productUUID, m.boardSerial = "<dir>", ""
+			m.productUUID, m.boardSerial = machineidtest.Unreadable, ""
 		}), false, []string{"machine-id"}, []string{"macs"}, []string{"dmi-product-uuid", "board-serial"}},
-		{"source appears later: ignored", server.with(func(m *fakeMachine) { m.boardSerial = "<dir>" }), server, true,
+		{"source appears later: ignored", server.with(func(m *fakeMachine) { m.boardSerial = machineidtest.Unreadable }), server, true,
 			[]string{"machine-id", "dmi-product-uuid", "macs"}, nil, nil},
 	}
 	for _, tc := range cases {
