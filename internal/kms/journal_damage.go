@@ -116,20 +116,15 @@ const maxScan = 64 << 20
 
 // lostRecords counts the records of a segment from its damage on (data
 // starts at the damaged record): the damaged record itself, and every
-// record after it that its checksum still recognises, found by skipping
-// the damaged one by its length when that is plausible, else by looking
-// at every offset. It is a count for the operator; none of those records
-// is applied.
+// record after it that its checksum still recognises, found by looking at
+// every offset after the damage (the damaged record's own length may be
+// what was damaged, so it is not trusted to find the next one). It is a
+// count for the operator; none of those records is applied.
 func lostRecords(data []byte) int {
 	if allZero(data) {
 		return 0
 	}
 	lost, i, scanned := 1, 1, 0
-	if len(data) >= recordHeader {
-		if n := int(binary.LittleEndian.Uint32(data)); n > 0 && n <= maxPayload && recordHeader+n <= len(data) {
-			i = recordHeader + n
-		}
-	}
 	for i+recordHeader <= len(data) && scanned < maxScan {
 		rest := data[i:]
 		if rest[0] == 0 && rest[1] == 0 && rest[2] == 0 && rest[3] == 0 {

@@ -28,6 +28,9 @@ func TestLostRecords(t *testing.T) {
 	}{
 		{"a payload byte of record 7", func(b []byte) { b[starts[7]+recordHeader+2] ^= 0xFF }, 7, n - 7},
 		{"the checksum of the first record", func(b []byte) { b[5] ^= 0x01 }, 0, n},
+		{"a length made a little longer in record 7", func(b []byte) {
+			binary.LittleEndian.PutUint32(b[starts[7]:], binary.LittleEndian.Uint32(b[starts[7]:])+20)
+		}, 7, n - 7},
 		{"a length made huge in record 12", func(b []byte) { binary.LittleEndian.PutUint32(b[starts[12]:], 1<<30) }, 12, n - 12},
 		{"a length one too short in the last record", func(b []byte) {
 			binary.LittleEndian.PutUint32(b[starts[n-1]:], binary.LittleEndian.Uint32(b[starts[n-1]:])-1)
